@@ -1,0 +1,3 @@
+from .recon import ReCon
+
+__all__ = ['ReCon']

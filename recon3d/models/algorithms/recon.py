@@ -1,0 +1,208 @@
+"""ReCon pretraining: masked point modelling + cross-modal distillation."""
+from typing import Dict, List, Optional, Union
+
+import torch
+from mmengine.model import BaseModel
+
+from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS, TEACHERS
+from recon3d.structures import ReconDataSample
+from ..necks import ReConTokens
+
+TEACHER_NAMES = ('img_teacher', 'text_teacher')
+
+
+def svm_feature(tokens: ReConTokens) -> torch.Tensor:
+    """The official linear-SVM feature.
+
+    ``concat[max over the 3 global tokens, max-pool + mean-pool of the
+    local tokens]``.
+
+    Args:
+        tokens (ReConTokens): Normalized encoder outputs.
+
+    Returns:
+        Tensor: [B, 2C].
+    """
+    local = tokens.local
+    return torch.cat([
+        tokens.global_tokens.amax(1),
+        local.amax(1) + local.mean(1)
+    ], dim=-1)
+
+
+@MODELS.register_module()
+class ReCon(BaseModel):
+    """ReCon pretraining (*Contrast with Reconstruct*).
+
+    ``points → backbone (masked local stream) → neck (ReCon-block global
+    stream) → decoder → rec_head (loss_mdm)``; the img/text global tokens go
+    through ``img_head``/``text_head`` to regress frozen teachers
+    (``loss_csc_img``, ``loss_csc_text``); the cls token optionally feeds
+    ``smc_head`` (``loss_smc``). A branch exists only when configured: with
+    no teachers and no SMC this is the paper's "Point-MAE†" ablation.
+
+    Teachers run under ``no_grad`` in eval mode and are never saved in
+    checkpoints (loading a checkpoint without them is not an error).
+
+    Args:
+        backbone (dict): e.g. ``PointTransformer``.
+        neck (dict): e.g. ``ReConNeck`` with ``stop_grad=True``.
+        decoder (dict): e.g. ``PointMAEDecoder``.
+        rec_head (dict): e.g. ``ReconstructionHead``.
+        img_teacher (dict, optional): Image teacher; needs ``img_head``.
+        img_head (dict, optional): ``DistillHead``; ``in_channels`` and
+            ``out_channels`` default to the backbone's and teacher's widths.
+        text_teacher (dict, optional): Text teacher; needs ``text_head``.
+        text_head (dict, optional): As ``img_head``.
+        smc_head (dict, optional): ``ContrastiveHead`` (uses category texts).
+        data_preprocessor (dict, optional): Defaults to
+            ``PointDataPreprocessor``.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 decoder: dict,
+                 rec_head: dict,
+                 img_teacher: Optional[dict] = None,
+                 img_head: Optional[dict] = None,
+                 text_teacher: Optional[dict] = None,
+                 text_head: Optional[dict] = None,
+                 smc_head: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='PointDataPreprocessor')
+        super().__init__(data_preprocessor=data_preprocessor)
+        self.backbone = BACKBONES.build(backbone)
+        self.neck = NECKS.build(neck)
+        self.decoder = NECKS.build(decoder)
+        self.rec_head = HEADS.build(rec_head)
+        branches = dict(
+            img=(img_teacher, img_head), text=(text_teacher, text_head))
+        for modality, (teacher_cfg, head_cfg) in branches.items():
+            if (teacher_cfg is None) != (head_cfg is None):
+                raise ValueError(f'{modality}_teacher and {modality}_head '
+                                 'must be given together')
+            if teacher_cfg is None:
+                setattr(self, f'{modality}_teacher', None)
+                setattr(self, f'{modality}_head', None)
+                continue
+            teacher = TEACHERS.build(teacher_cfg)
+            head_cfg = dict(head_cfg)
+            head_cfg.setdefault('in_channels', self.backbone.embed_dims)
+            head_cfg.setdefault('out_channels', teacher.out_channels)
+            head_cfg.setdefault('modality', modality)
+            if head_cfg['out_channels'] != teacher.out_channels:
+                raise ValueError(
+                    f"{modality}_head.out_channels={head_cfg['out_channels']}"
+                    f' but the {modality} teacher gives '
+                    f'{teacher.out_channels} channels')
+            setattr(self, f'{modality}_teacher', teacher)
+            setattr(self, f'{modality}_head', HEADS.build(head_cfg))
+        self.smc_head = HEADS.build(smc_head) if smc_head else None
+        self.register_load_state_dict_post_hook(_ignore_missing_teachers)
+
+    def extract_feat(self, inputs: Dict[str, torch.Tensor]) -> ReConTokens:
+        """Encode unmasked clouds: ``inputs['points']`` [B, N, C_in] ->
+        :class:`ReConTokens` (cls/img/text [B, C], local [B, G, C])."""
+        out = self.backbone(inputs['points'], mask=False)
+        return self.neck(out.tokens, out.block_inputs)
+
+    def forward(self,
+                inputs: Dict[str, torch.Tensor],
+                data_samples: Optional[List[ReconDataSample]] = None,
+                mode: str = 'tensor'
+                ) -> Union[ReConTokens, Dict[str, torch.Tensor],
+                           List[ReconDataSample]]:
+        """``tensor``: :class:`ReConTokens`; ``loss``: dict of losses;
+        ``predict``: data samples with ``feats`` = the SVM feature [2C]."""
+        if mode == 'tensor':
+            return self.extract_feat(inputs)
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        raise RuntimeError(f'Invalid mode "{mode}".')
+
+    def loss(self, inputs: Dict[str, torch.Tensor],
+             data_samples: Optional[List[ReconDataSample]] = None,
+             mask: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+        """Pretraining losses.
+
+        Args:
+            inputs (dict): ``points`` [B, N, C_in]; ``img`` uint8
+                [B, 3, H, W] if an image teacher is set; ``text`` list of B
+                category strings if a text teacher or SMC is set.
+            data_samples (list, optional): Unused.
+            mask (BoolTensor, optional): [B, G] fixed mask (True = masked);
+                drawn by the backbone when None.
+
+        Returns:
+            dict: ``loss_mdm`` and, when configured, ``loss_csc_img``,
+            ``loss_csc_text``, ``loss_smc``.
+        """
+        out = self.backbone(inputs['points'],
+                            mask=True if mask is None else mask)
+        tokens = self.neck(out.tokens, out.block_inputs)
+        pred = self.decoder(tokens.local, out.center, out.mask)
+        B, M = pred.shape[:2]
+        target = out.neighborhood[out.mask].reshape(B, M,
+                                                    *out.neighborhood.shape[2:])
+        losses = self.rec_head.loss(pred, target)
+        if self.img_teacher is not None:
+            target = self.img_teacher(inputs['img'])
+            losses.update(self.img_head.loss(tokens.img, target))
+        if self.text_teacher is not None:
+            target = self.text_teacher(inputs['text'])
+            losses.update(self.text_head.loss(tokens.text, target))
+        if self.smc_head is not None:
+            losses.update(self.smc_head.loss(tokens.cls, inputs['text']))
+        return losses
+
+    def predict(self, inputs: Dict[str, torch.Tensor],
+                data_samples: Optional[List[ReconDataSample]] = None
+                ) -> List[ReconDataSample]:
+        """Attach the SVM feature [2C] of each unmasked cloud as ``feats``."""
+        feats = svm_feature(self.extract_feat(inputs))
+        if data_samples is None:
+            data_samples = [ReconDataSample() for _ in range(len(feats))]
+        for sample, feat in zip(data_samples, feats):
+            sample.set_feats(feat)
+        return data_samples
+
+    @torch.no_grad()
+    def reconstruct(self, points: torch.Tensor,
+                    mask: Optional[torch.Tensor] = None
+                    ) -> Dict[str, torch.Tensor]:
+        """Masked reconstruction in absolute coordinates, for pictures.
+
+        Args:
+            points (Tensor): [B, N, C_in].
+            mask (BoolTensor, optional): [B, G]; drawn when None.
+
+        Returns:
+            dict: ``visible`` [B, V·K, 3] the input's visible groups,
+            ``pred`` [B, M·K, 3] the predicted masked groups and ``target``
+            [B, M·K, 3] the true masked groups, plus ``mask`` [B, G].
+        """
+        out = self.backbone(points, mask=True if mask is None else mask)
+        tokens = self.neck(out.tokens, out.block_inputs)
+        pred = self.rec_head(self.decoder(tokens.local, out.center, out.mask))
+        B = points.size(0)
+        K = out.neighborhood.size(2)
+        groups = out.neighborhood + out.center.unsqueeze(2)
+        masked_center = out.center[out.mask].reshape(B, -1, 1, 3)
+        return dict(
+            visible=groups[~out.mask].reshape(B, -1, 3),
+            pred=(pred + masked_center).reshape(B, -1, 3),
+            target=groups[out.mask].reshape(B, -1, K, 3).reshape(B, -1, 3),
+            mask=out.mask)
+
+
+def _ignore_missing_teachers(module: torch.nn.Module,
+                             incompatible_keys) -> None:
+    """Teachers are not saved, so their keys are never 'missing'."""
+    missing = incompatible_keys.missing_keys
+    missing[:] = [
+        k for k in missing if not set(k.split('.')) & set(TEACHER_NAMES)
+    ]

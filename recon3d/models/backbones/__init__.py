@@ -1,0 +1,3 @@
+from .point_transformer import PointTokens, PointTransformer
+
+__all__ = ['PointTransformer', 'PointTokens']

@@ -1,0 +1,3 @@
+from .point_data_preprocessor import PointDataPreprocessor
+
+__all__ = ['PointDataPreprocessor']

@@ -1,0 +1,5 @@
+from .contrastive_head import ContrastiveHead
+from .distill_head import DistillHead
+from .reconstruction_head import ReconstructionHead
+
+__all__ = ['ReconstructionHead', 'DistillHead', 'ContrastiveHead']

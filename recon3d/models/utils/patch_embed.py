@@ -1,0 +1,77 @@
+"""Point grouping (FPS + kNN) and the mini-PointNet patch embedding."""
+from typing import Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from recon3d.ops import farthest_point_sample, index_points, knn
+
+
+def group_points(xyz: torch.Tensor, num_group: int,
+                 group_size: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Split a cloud into local patches.
+
+    Centres are the FPS of the cloud (starting at index 0); each patch holds
+    the ``group_size`` nearest points of its centre, minus the centre.
+
+    Args:
+        xyz (Tensor): [B, N, 3].
+        num_group (int): G.
+        group_size (int): K.
+
+    Returns:
+        tuple: ``neighborhood`` [B, G, K, 3] (centre-relative) and
+        ``center`` [B, G, 3].
+    """
+    center = index_points(xyz, farthest_point_sample(xyz, num_group))
+    _, idx = knn(center, xyz, group_size)
+    neighborhood = index_points(xyz, idx) - center.unsqueeze(2)
+    return neighborhood, center
+
+
+def _pointwise(conv: nn.Conv1d, x: torch.Tensor) -> torch.Tensor:
+    """A 1×1 Conv1d applied as a matmul on channel-last [..., C_in]."""
+    return F.linear(x, conv.weight.squeeze(-1), conv.bias)
+
+
+def _bn(bn: nn.BatchNorm1d, x: torch.Tensor) -> torch.Tensor:
+    """BatchNorm over every leading position of channel-last [..., C]."""
+    return bn(x.reshape(-1, x.size(-1))).reshape(x.shape)
+
+
+class PointPatchEmbed(nn.Module):
+    """Mini-PointNet shared over patches (the official ``Encoder``).
+
+    ``first_conv``: Conv(3→128)–BN–ReLU–Conv(128→256), max over K;
+    ``second_conv`` on [global 256, per-point 256]: Conv(512→512)–BN–ReLU–
+    Conv(512→C), max over K. Parameters are stored as 1×1 ``Conv1d`` (the
+    official layout) but applied as matmuls on channel-last tensors, and the
+    broadcast global half of the 512-channel concatenation is multiplied
+    once per patch instead of once per point: the same function, less work.
+
+    Args:
+        embed_dims (int): Output channels C.
+    """
+
+    def __init__(self, embed_dims: int) -> None:
+        super().__init__()
+        self.embed_dims = embed_dims
+        self.first_conv = nn.Sequential(
+            nn.Conv1d(3, 128, 1), nn.BatchNorm1d(128), nn.ReLU(inplace=True),
+            nn.Conv1d(128, 256, 1))
+        self.second_conv = nn.Sequential(
+            nn.Conv1d(512, 512, 1), nn.BatchNorm1d(512),
+            nn.ReLU(inplace=True), nn.Conv1d(512, embed_dims, 1))
+
+    def forward(self, neighborhood: torch.Tensor) -> torch.Tensor:
+        """[B, G, K, 3] -> [B, G, C]."""
+        conv1, bn1, _, conv2 = self.first_conv
+        conv3, bn2, _, conv4 = self.second_conv
+        x = F.relu(_bn(bn1, _pointwise(conv1, neighborhood)))
+        x = _pointwise(conv2, x)  # [B, G, K, 256]
+        pooled = x.amax(dim=2, keepdim=True)  # [B, G, 1, 256]
+        w = conv3.weight.squeeze(-1)  # [512, 512]: [:, :256] sees `pooled`
+        x = F.linear(x, w[:, 256:]) + F.linear(pooled, w[:, :256], conv3.bias)
+        x = F.relu(_bn(bn2, x))
+        return _pointwise(conv4, x).amax(dim=2)

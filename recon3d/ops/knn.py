@@ -1,0 +1,63 @@
+from typing import Optional, Tuple
+
+import torch
+
+
+def square_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Exact pairwise squared distances (no ``|a|² + |b|² - 2ab`` shortcut).
+
+    Args:
+        a (Tensor): [B, M, 3].
+        b (Tensor): [B, N, 3].
+
+    Returns:
+        Tensor: [B, M, N], ``sum((a_m - b_n)²)``.
+    """
+    return (a.unsqueeze(2) - b.unsqueeze(1)).square().sum(-1)
+
+
+def knn(query: torch.Tensor,
+        ref: torch.Tensor,
+        k: int,
+        chunk_elements: Optional[int] = 2**25
+        ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """k nearest neighbours of each query point among the reference points.
+
+    Distances are exact squared Euclidean distances. The distance matrix is
+    built in chunks of queries so that at most about ``chunk_elements``
+    differences are alive at once (N=8192, G=512 does not allocate
+    B×G×N×3 in one go).
+
+    Args:
+        query (Tensor): [B, M, 3].
+        ref (Tensor): [B, N, 3].
+        k (int): Number of neighbours, ``1 <= k <= N``.
+        chunk_elements (int, optional): Memory bound for one chunk, counted
+            in elements of the [B, m, N, 3] difference tensor. None builds
+            the whole matrix at once.
+
+    Returns:
+        tuple: ``dist`` [B, M, k], squared distances in ascending order, and
+        ``idx`` [B, M, k] (LongTensor), their indices into N. Among equal
+        distances the order is unspecified.
+    """
+    if query.dim() != 3 or ref.dim() != 3 or query.size(0) != ref.size(0):
+        raise ValueError('query and ref must be [B, M, 3] and [B, N, 3], '
+                         f'got {tuple(query.shape)} and {tuple(ref.shape)}')
+    B, M, _ = query.shape
+    N = ref.size(1)
+    if not 1 <= k <= N:
+        raise ValueError(f'k must be in [1, {N}], got {k}')
+    if chunk_elements is None:
+        step = M
+    else:
+        step = max(1, chunk_elements // max(1, B * N * 3))
+    dists, idxs = [], []
+    for start in range(0, M, step):
+        d = square_distance(query[:, start:start + step], ref)
+        dist, idx = d.topk(k, dim=-1, largest=False, sorted=True)
+        dists.append(dist)
+        idxs.append(idx)
+    if len(dists) == 1:
+        return dists[0], idxs[0]
+    return torch.cat(dists, 1), torch.cat(idxs, 1)

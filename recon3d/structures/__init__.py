@@ -1,0 +1,3 @@
+from .recon_data_sample import ReconDataSample
+
+__all__ = ['ReconDataSample']
