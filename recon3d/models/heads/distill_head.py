@@ -47,5 +47,9 @@ class DistillHead(BaseModule):
             raise ValueError(
                 f'teacher feature has {target.shape[-1]} channels, the '
                 f'{self.modality} head projects to {self.proj.out_features}')
-        loss = self.loss_module(self(token), target.to(token.dtype))
+        pred = self(token)
+        # Under autocast the projection may be bf16/fp16: compare in the
+        # wider of the two dtypes.
+        dtype = torch.promote_types(pred.dtype, target.dtype)
+        loss = self.loss_module(pred.to(dtype), target.to(dtype))
         return {f'loss_csc_{self.modality}': loss}

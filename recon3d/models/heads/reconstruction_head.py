@@ -50,4 +50,8 @@ class ReconstructionHead(BaseModule):
             dict: ``loss_mdm``.
         """
         pred = self(x).flatten(0, 1)
-        return dict(loss_mdm=self.loss_module(pred, target.flatten(0, 1)))
+        # Under autocast ``pred`` may be bf16/fp16: the Chamfer distance is
+        # computed in the wider dtype of the two.
+        dtype = torch.promote_types(pred.dtype, target.dtype)
+        return dict(loss_mdm=self.loss_module(
+            pred.to(dtype), target.flatten(0, 1).to(dtype)))

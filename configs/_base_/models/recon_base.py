@@ -1,0 +1,47 @@
+# ReCon, base size (C=384, 12 blocks, 6 heads): the released model.
+# Teachers as in the paper's transfer checkpoint: timm 0.4.5's in21k
+# ViT-B/16 (tanh pre-logits, 768-d) for images, OpenAI CLIP ViT-B/32 text
+# tower (512-d) for category texts.
+model = dict(
+    type='ReCon',
+    data_preprocessor=dict(type='PointDataPreprocessor'),
+    backbone=dict(
+        type='PointTransformer',
+        embed_dims=384,
+        depth=12,
+        num_heads=6,
+        num_group=64,
+        group_size=32,
+        drop_path_rate=0.1,
+        mask_ratio=0.6,
+        mask_type='rand'),
+    neck=dict(
+        type='ReConNeck',
+        embed_dims=384,
+        depth=12,
+        num_heads=6,
+        drop_path_rate=0.1,
+        stop_grad=True),
+    decoder=dict(
+        type='PointMAEDecoder',
+        embed_dims=384,
+        depth=4,
+        num_heads=6,
+        drop_path_rate=0.1),
+    rec_head=dict(
+        type='ReconstructionHead',
+        in_channels=384,
+        group_size=32,
+        loss=dict(type='ChamferDistanceL2')),
+    img_teacher=dict(
+        type='TimmImageTeacher',
+        model_name='vit_base_patch16_224',
+        representation_size=768,
+        pretrained='checkpoints/teachers/'
+        'jx_vit_base_patch16_224_in21k-e5005f0a.pth'),
+    img_head=dict(type='DistillHead', loss=dict(type='SmoothL1Loss')),
+    text_teacher=dict(
+        type='OpenCLIPTextTeacher', model_name='ViT-B-32',
+        pretrained='openai'),
+    text_head=dict(type='DistillHead', loss=dict(type='SmoothL1Loss')),
+)

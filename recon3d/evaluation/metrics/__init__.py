@@ -1,0 +1,3 @@
+from .svm_accuracy import SVMAccuracy
+
+__all__ = ['SVMAccuracy']

@@ -1,0 +1,3 @@
+from .reconstruction import draw_reconstruction
+
+__all__ = ['draw_reconstruction']
