@@ -13,7 +13,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from recon3d.engine import setup_amp, setup_launcher
-from recon3d.utils import register_all_modules
+from recon3d.utils import find_missing_inputs, register_all_modules
 
 
 def parse_args(argv=None):
@@ -97,6 +97,10 @@ def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
     cfg = build_config(args)
+    missing = find_missing_inputs(cfg)
+    if missing:
+        raise SystemExit(f'{args.config} cannot start:\n  - ' +
+                         '\n  - '.join(missing))
     runner = Runner.from_cfg(cfg)
     runner.train()
     return runner

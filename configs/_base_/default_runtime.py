@@ -6,6 +6,8 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Per-epoch re-seeding: a resumed run continues like an uninterrupted one.
+    epoch_seed=dict(type='EpochSeedHook'),
 )
 
 env_cfg = dict(

@@ -1,3 +1,4 @@
+from .preflight import find_missing_inputs
 from .setup_env import register_all_modules
 
-__all__ = ['register_all_modules']
+__all__ = ['register_all_modules', 'find_missing_inputs']

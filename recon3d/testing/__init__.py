@@ -1,0 +1,3 @@
+from .tiny import tiny_model_overrides, tiny_pretrain_cfg
+
+__all__ = ['tiny_model_overrides', 'tiny_pretrain_cfg']
