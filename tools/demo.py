@@ -53,7 +53,7 @@ def ensure_data(args, console: Console) -> None:
         train_per_class=args.train_per_class,
         test_per_class=args.test_per_class,
         seed=0,
-        num_points=2048)
+        num_points=1024)
     console.print(f'  done in {time.time() - start:.0f} s')
 
 

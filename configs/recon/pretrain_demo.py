@@ -20,7 +20,10 @@ model = dict(
         depth=4,
         num_heads=3,
         num_group=num_group,
-        group_size=group_size),
+        group_size=group_size,
+        # Embed only the visible groups: ~2.5x less patch-embedding work
+        # (BatchNorm statistics then come from visible groups only).
+        embed_visible_only=True),
     neck=dict(embed_dims=embed_dims, depth=4, num_heads=3),
     decoder=dict(embed_dims=embed_dims, depth=2, num_heads=3),
     rec_head=dict(in_channels=embed_dims, group_size=group_size),
@@ -59,8 +62,8 @@ train_dataloader = dict(
                  pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=64,
-    num_workers=0,
-    persistent_workers=False,
+    num_workers=2,
+    persistent_workers=True,
     dataset=dict(data_root=data_root, pipeline=val_pipeline))
 
 optim_wrapper = dict(optimizer=dict(lr=1e-3))

@@ -1,9 +1,4 @@
-import os.path as osp
-
 import pytest
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO_CONFIG = osp.join(REPO, 'configs', 'recon', 'pretrain_demo.py')
 
 
 @pytest.fixture(scope='session')

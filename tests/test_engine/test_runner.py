@@ -9,7 +9,9 @@ import torch
 from mmengine.runner import Runner
 
 from recon3d.testing import tiny_pretrain_cfg
-from .conftest import DEMO_CONFIG, REPO
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DEMO_CONFIG = osp.join(REPO, 'configs', 'recon', 'pretrain_demo.py')
 
 
 def _weights(runner):

@@ -8,9 +8,6 @@ from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS, TEACHERS
 from recon3d.structures import ReconDataSample
 from ..necks import ReConTokens
 
-TEACHER_NAMES = ('img_teacher', 'text_teacher')
-
-
 def svm_feature(tokens: ReConTokens) -> torch.Tensor:
     """The official linear-SVM feature.
 
@@ -42,7 +39,8 @@ class ReCon(BaseModel):
     no teachers and no SMC this is the paper's "Point-MAE†" ablation.
 
     Teachers run under ``no_grad`` in eval mode and are never saved in
-    checkpoints (loading a checkpoint without them is not an error).
+    checkpoints (see :class:`BaseTeacher`; loading a checkpoint without them
+    is not an error).
 
     Args:
         backbone (dict): e.g. ``PointTransformer``.
@@ -100,7 +98,6 @@ class ReCon(BaseModel):
             setattr(self, f'{modality}_teacher', teacher)
             setattr(self, f'{modality}_head', HEADS.build(head_cfg))
         self.smc_head = HEADS.build(smc_head) if smc_head else None
-        self.register_load_state_dict_post_hook(_ignore_missing_teachers)
 
     def extract_feat(self, inputs: Dict[str, torch.Tensor]) -> ReConTokens:
         """Encode unmasked clouds: ``inputs['points']`` [B, N, C_in] ->
@@ -198,11 +195,3 @@ class ReCon(BaseModel):
             target=groups[out.mask].reshape(B, -1, K, 3).reshape(B, -1, 3),
             mask=out.mask)
 
-
-def _ignore_missing_teachers(module: torch.nn.Module,
-                             incompatible_keys) -> None:
-    """Teachers are not saved, so their keys are never 'missing'."""
-    missing = incompatible_keys.missing_keys
-    missing[:] = [
-        k for k in missing if not set(k.split('.')) & set(TEACHER_NAMES)
-    ]

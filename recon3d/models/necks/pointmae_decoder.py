@@ -103,4 +103,5 @@ class PointMAEDecoder(BaseModule):
         pos = torch.cat([vis_pos, mask_pos], dim=1)
         for block in self.blocks:
             x = block(x + pos)
-        return self.norm(x[:, -M:])
+        # x[:, V:], not x[:, -M:]: with M = 0 the latter is every token.
+        return self.norm(x[:, V:])
