@@ -1,0 +1,9 @@
+"""Procedural shapes, their renderer and writers in real dataset layouts."""
+from .render import render_points
+from .shapes import CLASSES, DESCRIPTIONS, generate_shape
+from .writers import write_shapenet55
+
+__all__ = [
+    'CLASSES', 'DESCRIPTIONS', 'generate_shape', 'render_points',
+    'write_shapenet55'
+]

@@ -1,0 +1,144 @@
+"""Transforms of ``results['points']``, float32 [N, C] with xyz first."""
+import math
+from typing import Sequence
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+
+from recon3d.ops import farthest_point_sample
+from recon3d.registry import TRANSFORMS
+from .rng import transform_rng
+
+
+def _check_count(results: dict, num_points: int) -> None:
+    count = len(results['points'])
+    if count < num_points:
+        raise ValueError(
+            f'{results.get("pc_path", "points")}: cannot sample {num_points} '
+            f'points from {count}')
+
+
+@TRANSFORMS.register_module()
+class RandomPointSample(BaseTransform):
+    """Keep a random subset of ``num_points`` points (no replacement).
+
+    As the official pretraining: a random permutation, first
+    ``num_points``.
+
+    Required keys: ``points`` [N, C]. Modified keys: ``points``
+    [num_points, C].
+
+    Args:
+        num_points (int): Number of points to keep; at most N.
+    """
+
+    def __init__(self, num_points: int) -> None:
+        self.num_points = num_points
+
+    def transform(self, results: dict) -> dict:
+        """Sample the points."""
+        _check_count(results, self.num_points)
+        index = transform_rng().permutation(len(results['points']))
+        results['points'] = results['points'][index[:self.num_points]]
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(num_points={self.num_points})'
+
+
+@TRANSFORMS.register_module()
+class FPSPointSample(BaseTransform):
+    """Deterministic farthest point sampling of ``num_points`` points.
+
+    Starts at point 0, like the official CUDA op, and uses xyz only.
+
+    Required keys: ``points`` [N, C]. Modified keys: ``points``
+    [num_points, C].
+
+    Args:
+        num_points (int): Number of points to keep; at most N.
+    """
+
+    def __init__(self, num_points: int) -> None:
+        self.num_points = num_points
+
+    def transform(self, results: dict) -> dict:
+        """Sample the points."""
+        _check_count(results, self.num_points)
+        points = results['points']
+        xyz = torch.from_numpy(np.ascontiguousarray(points[:, :3]))[None]
+        index = farthest_point_sample(xyz, self.num_points)[0].numpy()
+        results['points'] = points[index]
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(num_points={self.num_points})'
+
+
+@TRANSFORMS.register_module()
+class NormalizePoints(BaseTransform):
+    """Centre xyz on the centroid and scale it into the unit ball.
+
+    ``xyz ← (xyz - mean) / max ‖xyz - mean‖``; extra columns (normals,
+    ...) are kept as they are.
+
+    Required keys: ``points`` [N, C]. Modified keys: ``points``.
+    """
+
+    def transform(self, results: dict) -> dict:
+        """Normalise the points."""
+        points = results['points'].astype(np.float32, copy=True)
+        xyz = points[:, :3] - points[:, :3].mean(0)
+        radius = np.linalg.norm(xyz, axis=1).max()
+        points[:, :3] = xyz / radius if radius > 0 else xyz
+        results['points'] = points
+        return results
+
+
+def rotate_y(points: np.ndarray, angle: float) -> np.ndarray:
+    """Rotate xyz (and normals if C >= 6) about y: ``p ← p R``.
+
+    Args:
+        points (np.ndarray): [N, C], C >= 3.
+        angle (float): Angle in radians.
+
+    Returns:
+        np.ndarray: [N, C], a new array of the same dtype.
+    """
+    c, s = math.cos(angle), math.sin(angle)
+    rotation = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]], dtype=points.dtype)
+    points = points.copy()
+    points[:, :3] = points[:, :3] @ rotation
+    if points.shape[1] >= 6:
+        points[:, 3:6] = points[:, 3:6] @ rotation
+    return points
+
+
+@TRANSFORMS.register_module()
+class RandomRotateY(BaseTransform):
+    """Rotate about the up axis y by a uniformly drawn angle.
+
+    ``p ← p R`` with ``R = [[c, 0, s], [0, 1, 0], [-s, 0, c]]`` (row
+    vectors, as the official pretraining), on xyz and, when C >= 6, on the
+    normals in columns 3-5.
+
+    Required keys: ``points`` [N, C]. Modified keys: ``points``.
+
+    Args:
+        angle_range (Sequence[float]): (low, high) of the angle in radians.
+            Defaults to (0, 2π).
+    """
+
+    def __init__(
+        self, angle_range: Sequence[float] = (0.0, 2 * math.pi)) -> None:
+        self.angle_range = tuple(angle_range)
+
+    def transform(self, results: dict) -> dict:
+        """Rotate the points."""
+        angle = transform_rng().uniform(*self.angle_range)
+        results['points'] = rotate_y(results['points'], angle)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(angle_range={self.angle_range})'
