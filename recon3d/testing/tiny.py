@@ -60,6 +60,7 @@ def tiny_pretrain_cfg(config: str,
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(tiny_model_overrides())
     cfg.work_dir = work_dir
+    cfg.model.data_preprocessor.num_points = num_points
     for name in ('train_dataloader', 'val_dataloader'):
         loader = cfg[name]
         loader.dataset.data_root = data_root

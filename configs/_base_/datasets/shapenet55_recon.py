@@ -17,9 +17,11 @@ train_pipeline = [
     dict(type='ReConImageAugment', resize=256, crop=224),
     dict(type='PackReconInputs'),
 ]
+# Validation clouds keep all their points; the model's data preprocessor
+# takes the farthest point sample of 1024 per batch, on the model's device,
+# as the official SVM evaluation does.
 val_pipeline = [
     dict(type='LoadPointsFromFile', use_dims=3),
-    dict(type='FPSPointSample', num_points=1024),
     dict(type='NormalizePoints'),
     dict(type='PackReconInputs'),
 ]

@@ -4,7 +4,8 @@
 # tower (512-d) for category texts.
 model = dict(
     type='ReCon',
-    data_preprocessor=dict(type='PointDataPreprocessor'),
+    # Evaluation clouds are reduced to 1024 points by FPS, batch-wise.
+    data_preprocessor=dict(type='PointDataPreprocessor', num_points=1024),
     backbone=dict(
         type='PointTransformer',
         embed_dims=384,
