@@ -1,16 +1,26 @@
 """Datasets, transforms and the procedural shape generator."""
+from .modelnet40 import ModelNet40, build_modelnet_dat
+from .modelnet40_fewshot import ModelNet40FewShot, build_fewshot_folds
+from .scanobjectnn import SCANOBJECTNN_CLASSES, ScanObjectNN
 from .shapenet55 import ShapeNet55, read_categories
 from .synthetic import generate_shape, render_points, write_shapenet55
+from .synthetic import (write_modelnet40, write_modelnet40_fewshot,
+                        write_scanobjectnn)
 from .transforms import (RAND_AUGMENT_OPS, FPSPointSample, LoadImageFromPNG,
                          LoadPointsFromFile, NormalizePoints, PackReconInputs,
                          RandomPointSample, RandomRotateY, ReConImageAugment,
                          ResizeImage, load_points, random_resized_crop_box,
                          rotate_y)
+from .transforms import PointScale, PointScaleTranslate, ShufflePoints
 
 __all__ = [
     'ShapeNet55', 'read_categories', 'generate_shape', 'render_points',
     'write_shapenet55', 'LoadPointsFromFile', 'LoadImageFromPNG',
     'load_points', 'RandomPointSample', 'FPSPointSample', 'NormalizePoints',
     'RandomRotateY', 'rotate_y', 'ReConImageAugment', 'ResizeImage',
-    'RAND_AUGMENT_OPS', 'random_resized_crop_box', 'PackReconInputs'
+    'RAND_AUGMENT_OPS', 'random_resized_crop_box', 'PackReconInputs',
+    'ModelNet40', 'build_modelnet_dat', 'ModelNet40FewShot',
+    'build_fewshot_folds', 'ScanObjectNN', 'SCANOBJECTNN_CLASSES',
+    'PointScaleTranslate', 'PointScale', 'ShufflePoints', 'write_modelnet40',
+    'write_scanobjectnn', 'write_modelnet40_fewshot'
 ]

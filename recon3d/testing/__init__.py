@@ -1,3 +1,6 @@
+from .official import random_official_state_dict
 from .tiny import tiny_model_overrides, tiny_pretrain_cfg
 
-__all__ = ['tiny_model_overrides', 'tiny_pretrain_cfg']
+__all__ = [
+    'tiny_model_overrides', 'tiny_pretrain_cfg', 'random_official_state_dict'
+]

@@ -27,6 +27,7 @@ import contextlib
 import copy
 import functools
 import json
+import logging
 import math
 import os
 import os.path as osp
@@ -40,6 +41,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 import torch
 import torch.nn as nn
 from mmengine.config import Config, DictAction
+from mmengine.logging import MMLogger
 
 from recon3d.utils import register_all_modules
 
@@ -60,9 +62,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help="batch size B (default: the config's "
         'train_dataloader.batch_size, else 32)')
     parser.add_argument(
-        '--num-points', type=int, default=1024, help='points per cloud N')
+        '--num-points',
+        type=int,
+        help='points per cloud N given to the data preprocessor (default: '
+        "model.data_preprocessor.num_points, else 1024); more than the "
+        "preprocessor's num_points makes it sample (FPS) at inference")
     parser.add_argument(
-        '--img-size', type=int, default=224, help='synthetic image size')
+        '--img-size',
+        type=int,
+        help='synthetic image size (default: the crop of the train '
+        'pipeline\'s image transform, else 224)')
     parser.add_argument(
         '--iters', type=int, default=10, help='timed iterations per phase')
     parser.add_argument(
@@ -106,6 +115,33 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 # --------------------------------------------------------------- model/data
+def fill_defaults(args: argparse.Namespace, cfg: Config) -> None:
+    """Batch size, points and image size from the config when not given.
+
+    Raises:
+        ValueError: ``--num-points`` is below the data preprocessor's
+            ``num_points`` (it samples down, never up).
+    """
+    train_loader = cfg.get('train_dataloader') or {}
+    if args.batch_size is None:
+        args.batch_size = train_loader.get('batch_size', 32)
+    wanted = (cfg.model.get('data_preprocessor') or {}).get('num_points')
+    if args.num_points is None:
+        args.num_points = wanted or 1024
+    elif wanted and args.num_points < wanted:
+        raise ValueError(
+            f'--num-points {args.num_points} is below '
+            f'model.data_preprocessor.num_points={wanted}, which samples '
+            f'down only: pass --num-points >= {wanted} or --cfg-options '
+            f'model.data_preprocessor.num_points={args.num_points}')
+    if args.img_size is None:
+        args.img_size = 224
+        pipeline = (train_loader.get('dataset') or {}).get('pipeline') or []
+        for transform in pipeline:
+            if isinstance(transform.get('crop'), int):
+                args.img_size = transform['crop']
+
+
 def build_model(cfg: Config, teacher_weights: bool,
                 device: torch.device) -> nn.Module:
     """Build and initialize ``cfg.model``; teachers random unless asked.
@@ -119,17 +155,25 @@ def build_model(cfg: Config, teacher_weights: bool,
         teacher = model_cfg.get(name)
         if not teacher:
             continue
-        if teacher_weights:
-            print(f'{name}: {teacher["type"]} with the config\'s weights '
-                  f'(pretrained={teacher.get("pretrained", "<default>")!r})')
+        weights = teacher.get('pretrained', '<class default>')
+        if teacher_weights or weights is None:
+            print(f'{name}: {teacher["type"]}, pretrained={weights!r} as '
+                  'in the config')
         else:
             print(f'{name}: {teacher["type"]} built with pretrained=None '
-                  f'instead of {teacher.get("pretrained", "<default>")!r}: '
-                  'random weights, same architecture and cost (use '
-                  '--teacher-weights to load them)')
+                  f'instead of {weights!r}: random weights, same '
+                  'architecture and cost (--teacher-weights loads them)')
             teacher['pretrained'] = None
     model = MODELS.build(model_cfg)
-    model.init_weights()
+    # Without a log file, init_weights() prints one INFO entry per
+    # parameter; keep warnings only.
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        model.init_weights()
+    finally:
+        logger.setLevel(level)
     return model.to(device)
 
 
@@ -308,7 +352,7 @@ def _stage_rows(model: nn.Module, per_iter: Dict[str, float],
             per_iter['patch_embed'])
         inside_backbone += per_iter['patch_embed']
     if 'backbone' in ran:
-        add('backbone (rest)', 'encoder',
+        add('backbone rest (pos_embed, blocks)', 'encoder',
             max(per_iter['backbone'] - inside_backbone, 0.))
     for name in ('neck', 'decoder'):
         if name in ran:
@@ -411,7 +455,8 @@ class MemoryMeter:
         if hwm is not None:
             self.result.update(
                 phase_peak_mb=hwm / 2**10,
-                increase_mb=(hwm - self._start_rss) / 2**10)
+                # RSS may drop between reading it and the reset.
+                increase_mb=max(hwm - self._start_rss, 0) / 2**10)
 
 
 # ------------------------------------------------------------------ phases
@@ -433,11 +478,13 @@ def bench_train(model: nn.Module, batch: Dict[str, Any], args,
     timer = StageTimer(sync=device.type == 'cuda')
     model.train()
     steps = defaultdict(float)
+    step_times: List[float] = []
     with MemoryMeter(device) as memory, instrument(model, timer):
         for i in range(args.warmup + args.iters):
             if i == args.warmup:
                 timer.reset()
                 steps.clear()
+                step_times.clear()
             t0 = timer.now()
             data = model.data_preprocessor(batch, True)
             t1 = timer.now()
@@ -458,9 +505,11 @@ def bench_train(model: nn.Module, batch: Dict[str, Any], args,
             steps['forward'] += t2 - t1
             steps['backward'] += t3 - t2
             steps['step'] += t3 - t0
+            step_times.append(t3 - t0)
     if not math.isfinite(loss.item()):
         print(f'warning: the last loss is {loss.item()} (synthetic data)')
-    return _phase_result(model, timer, steps, args, memory.result)
+    return _phase_result(model, timer, steps, step_times, args,
+                         memory.result)
 
 
 def bench_inference(model: nn.Module, batch: Dict[str, Any], args,
@@ -470,12 +519,14 @@ def bench_inference(model: nn.Module, batch: Dict[str, Any], args,
     timer = StageTimer(sync=device.type == 'cuda')
     model.eval()
     steps = defaultdict(float)
+    step_times: List[float] = []
     with MemoryMeter(device) as memory, instrument(model, timer), \
             torch.no_grad():
         for i in range(args.warmup + args.iters):
             if i == args.warmup:
                 timer.reset()
                 steps.clear()
+                step_times.clear()
             t0 = timer.now()
             data = model.data_preprocessor(batch, False)
             t1 = timer.now()
@@ -485,11 +536,13 @@ def bench_inference(model: nn.Module, batch: Dict[str, Any], args,
             steps['preprocess'] += t1 - t0
             steps['forward'] += t2 - t1
             steps['step'] += t2 - t0
-    return _phase_result(model, timer, steps, args, memory.result)
+            step_times.append(t2 - t0)
+    return _phase_result(model, timer, steps, step_times, args,
+                         memory.result)
 
 
 def _phase_result(model: nn.Module, timer: StageTimer,
-                  steps: Dict[str, float], args,
+                  steps: Dict[str, float], step_times: List[float], args,
                   memory: Dict[str, Any]) -> Dict[str, Any]:
     n = args.iters
     ms = {k: 1e3 * v / n for k, v in steps.items()}
@@ -505,6 +558,9 @@ def _phase_result(model: nn.Module, timer: StageTimer,
     return dict(
         samples_per_s=args.batch_size / (ms['step'] / 1e3),
         ms_per_step=ms['step'],
+        ms_per_step_min=1e3 * min(step_times),
+        ms_per_step_max=1e3 * max(step_times),
+        step_ms=[1e3 * t for t in step_times],
         forward_ms=ms['forward'],
         memory=memory,
         stages=rows,
@@ -545,8 +601,9 @@ def print_report(results: Dict[str, Any]) -> None:
         f"[bold]{results['config']}[/bold]\n"
         f"device {results['device']} ({results['device_name']}), torch "
         f"{results['torch']}, threads {results['num_threads']}, amp {amp}\n"
-        f"batch {results['batch_size']} × {results['num_points']} points, "
-        f"iters {results['iters']} after warmup {results['warmup']}\n"
+        f"batch {results['batch_size']} × {results['num_points']} points "
+        f"(images {results['img_size']}²), iters {results['iters']} after "
+        f"warmup {results['warmup']}\n"
         f"params: trainable {params['trainable'] / 1e6:.2f} M, frozen "
         f"teachers {params['frozen_teachers'] / 1e6:.2f} M ("
         f"{results['teacher_weights']} weights)"
@@ -557,10 +614,13 @@ def print_report(results: Dict[str, Any]) -> None:
         if phase not in results:
             continue
         res = results[phase]
-        table = Table(
-            title=f"{title}: {res['samples_per_s']:.2f} samples/s, "
-            f"{res['ms_per_step']:.1f} ms/step\n"
+        console.print(
+            f"\n[bold]{title}[/bold]: {res['samples_per_s']:.2f} "
+            f"samples/s, {res['ms_per_step']:.1f} ms/step (min "
+            f"{res['ms_per_step_min']:.1f}, max "
+            f"{res['ms_per_step_max']:.1f})\n"
             f"peak memory: {_memory_text(res['memory'])}")
+        table = Table()
         table.add_column('group')
         table.add_column('stage')
         table.add_column('ms', justify='right')
@@ -582,9 +642,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    if args.batch_size is None:
-        args.batch_size = cfg.get('train_dataloader', {}).get(
-            'batch_size', 32)
+    fill_defaults(args, cfg)
     torch.manual_seed(args.seed)
     device = torch.device(args.device)
     model = build_model(cfg, args.teacher_weights, device)
@@ -618,9 +676,12 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         amp_dtype=amp_dtype,
         teacher_weights='config' if args.teacher_weights else 'random',
         params=count_params(model))
+    runs = f'{args.warmup} warm-up + {args.iters} timed iterations'
     if not args.skip_train:
+        print(f'train step: {runs} ...', flush=True)
         results['train'] = bench_train(model, train_batch, args, device)
     if not args.skip_inference:
+        print(f'inference: {runs} ...', flush=True)
         results['inference'] = bench_inference(model, infer_batch, args,
                                                device)
     print_report(results)

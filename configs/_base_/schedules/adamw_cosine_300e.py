@@ -5,6 +5,7 @@
 # is per iteration, the cosine per epoch.
 optim_wrapper = dict(
     type='OptimWrapper',
+    constructor='TeacherAwareOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=5e-4, weight_decay=0.05),
     paramwise_cfg=dict(
         norm_decay_mult=0.0,

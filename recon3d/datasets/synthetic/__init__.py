@@ -2,8 +2,11 @@
 from .render import render_points
 from .shapes import CLASSES, DESCRIPTIONS, generate_shape
 from .writers import write_shapenet55
+from .writers import (write_modelnet40, write_modelnet40_fewshot,
+                      write_scanobjectnn)
 
 __all__ = [
     'CLASSES', 'DESCRIPTIONS', 'generate_shape', 'render_points',
-    'write_shapenet55'
+    'write_shapenet55', 'write_modelnet40', 'write_scanobjectnn',
+    'write_modelnet40_fewshot'
 ]

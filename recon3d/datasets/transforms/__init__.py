@@ -3,6 +3,7 @@ from .formatting import PackReconInputs
 from .image_transforms import (RAND_AUGMENT_OPS, ReConImageAugment,
                                ResizeImage, random_resized_crop_box)
 from .loading import LoadImageFromPNG, LoadPointsFromFile, load_points
+from .point_augmentations import PointScale, PointScaleTranslate, ShufflePoints
 from .point_transforms import (FPSPointSample, NormalizePoints,
                                RandomPointSample, RandomRotateY, rotate_y)
 
@@ -10,5 +11,6 @@ __all__ = [
     'LoadPointsFromFile', 'LoadImageFromPNG', 'load_points',
     'RandomPointSample', 'FPSPointSample', 'NormalizePoints', 'RandomRotateY',
     'rotate_y', 'ReConImageAugment', 'ResizeImage', 'RAND_AUGMENT_OPS',
-    'random_resized_crop_box', 'PackReconInputs'
+    'random_resized_crop_box', 'PackReconInputs', 'PointScaleTranslate',
+    'PointScale', 'ShufflePoints'
 ]

@@ -44,6 +44,7 @@ class RichProgressHook(Hook):
         parts = [f'epoch {runner.epoch + 1}/{runner.max_epochs}']
         for key, value in (outputs or {}).items():
             if key.startswith('loss'):
+                value = value.detach() if hasattr(value, 'detach') else value
                 parts.append(f'{key} {float(value):.4f}')
         lr = runner.optim_wrapper.get_lr()
         if lr:

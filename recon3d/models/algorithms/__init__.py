@@ -1,3 +1,4 @@
+from .point_classifier import PointClassifier
 from .recon import ReCon
 
-__all__ = ['ReCon']
+__all__ = ['ReCon', 'PointClassifier']

@@ -1,5 +1,6 @@
+from .cls_head import ClsHead
 from .contrastive_head import ContrastiveHead
 from .distill_head import DistillHead
 from .reconstruction_head import ReconstructionHead
 
-__all__ = ['ReconstructionHead', 'DistillHead', 'ContrastiveHead']
+__all__ = ['ReconstructionHead', 'DistillHead', 'ContrastiveHead', 'ClsHead']

@@ -1,0 +1,143 @@
+"""tools/analysis_tools/benchmark.py on a tiny ReCon with tiny teachers."""
+import importlib.util
+import json
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+
+import recon3d.models.backbones.point_transformer as point_transformer
+from recon3d.models.utils import group_points
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG = osp.join(ROOT, 'configs/recon/pretrain.py')
+
+# Tiny student (C=32, 1 block, 2 heads, 8 groups of 8) and tiny random
+# open_clip teachers in place of the config's ViT-B/16 and CLIP ViT-B/32.
+TINY = [
+    f'model.{part}.{key}={value}'
+    for part in ('backbone', 'neck', 'decoder')
+    for key, value in (('embed_dims', 32), ('depth', 1), ('num_heads', 2))
+] + [
+    'model.backbone.num_group=8', 'model.backbone.group_size=8',
+    'model.rec_head.in_channels=32', 'model.rec_head.group_size=8',
+    'model.data_preprocessor.num_points=128'
+]
+TINY_TEACHERS = [
+    f'model.{modality}_teacher.{key}={value}'
+    for modality, kind in (('img', 'Image'), ('text', 'Text'))
+    for key, value in (('_delete_', True), ('type', f'OpenCLIP{kind}Teacher'),
+                       ('model_name', 'recon3d-tiny-clip'),
+                       ('pretrained', None))
+]
+NO_TEACHERS = [
+    f'model.{name}=None'
+    for name in ('img_teacher', 'img_head', 'text_teacher', 'text_head')
+]
+SMC = ['model.smc_head.type=ContrastiveHead', 'model.smc_head.in_channels=32']
+FAST = ['--batch-size', '2', '--num-points', '128', '--iters', '1',
+        '--warmup', '0', '--device', 'cpu']
+
+
+def load_tool():
+    path = osp.join(ROOT, 'tools/analysis_tools/benchmark.py')
+    spec = importlib.util.spec_from_file_location('recon3d_benchmark', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def check_phase(res, expected_groups):
+    assert res['samples_per_s'] > 0
+    assert res['ms_per_step'] > 0
+    groups = {row['group'] for row in res['stages']}
+    assert expected_groups <= groups
+    assert all(row['ms'] >= 0 for row in res['stages']
+               if row['group'] != 'other')
+    assert sum(row['percent'] for row in res['stages']) == pytest.approx(
+        100., abs=1e-3)
+    assert sum(row['ms'] for row in res['stages']) == pytest.approx(
+        res['ms_per_step'], rel=1e-6)
+    assert res['memory']['peak_mb'] > 0
+    return groups
+
+
+def test_benchmark_tiny_recon(tmp_path):
+    bench = load_tool()
+    out = tmp_path / 'bench.json'
+    results = bench.main([CONFIG, *FAST, '--json', str(out), '--cfg-options',
+                          *TINY, *TINY_TEACHERS])
+    check_phase(results['train'], {
+        'data preprocessor', 'grouping', 'patch embedding', 'encoder',
+        'neck', 'decoder', 'teachers', 'losses', 'backward'
+    })
+    assert 'smc_head.loss' not in {
+        row['stage'] for row in results['train']['stages']}
+    teachers = [row['stage'] for row in results['train']['stages']
+                if row['group'] == 'teachers']
+    assert len(teachers) == 2
+    inference = check_phase(results['inference'], {
+        'grouping', 'patch embedding', 'encoder', 'neck'})
+    # predict() runs neither the decoder, the teachers nor the losses.
+    assert not inference & {'decoder', 'teachers', 'losses', 'backward'}
+    assert results['params']['frozen_teachers'] > 0
+    assert results['params']['trainable'] > 0
+    assert results['teacher_weights'] == 'random'
+    assert results['num_threads'] == torch.get_num_threads()
+    assert json.loads(out.read_text())['train']['ms_per_step'] == \
+        pytest.approx(results['train']['ms_per_step'])
+    # The timed wrapper is gone.
+    assert point_transformer.group_points is group_points
+
+
+def test_benchmark_no_teachers_with_smc():
+    bench = load_tool()
+    results = bench.main([CONFIG, *FAST, '--skip-inference',
+                          '--cfg-options', *TINY, *NO_TEACHERS, *SMC])
+    assert 'inference' not in results
+    stages = {row['stage'] for row in results['train']['stages']}
+    groups = check_phase(results['train'], {'grouping', 'losses'})
+    assert 'teachers' not in groups
+    assert {'rec_head.loss', 'smc_head.loss'} <= stages
+    assert results['params']['frozen_teachers'] == 0
+
+
+def test_instrument_restores_on_error():
+    bench = load_tool()
+    cfg = Config.fromfile(CONFIG)
+    cfg.merge_from_dict(bench.parse_args(
+        [CONFIG, '--cfg-options', *TINY, *TINY_TEACHERS]).cfg_options)
+    model = bench.build_model(cfg, False, torch.device('cpu'))
+    hooks_before = {
+        name: (len(m._forward_hooks), len(m._forward_pre_hooks))
+        for name, m in model.named_modules()
+    }
+    timer = bench.StageTimer(sync=False)
+    with pytest.raises(RuntimeError, match='boom'):
+        with bench.instrument(model, timer):
+            assert point_transformer.group_points is not group_points
+            assert 'loss' in vars(model.rec_head)
+            raise RuntimeError('boom')
+    assert point_transformer.group_points is group_points
+    for name in bench.LOSS_HEADS:
+        head = getattr(model, name)
+        assert head is None or 'loss' not in vars(head)
+    assert hooks_before == {
+        name: (len(m._forward_hooks), len(m._forward_pre_hooks))
+        for name, m in model.named_modules()
+    }
+
+
+def test_defaults_follow_the_config():
+    bench = load_tool()
+    cfg = Config.fromfile(CONFIG)
+    args = bench.parse_args([CONFIG])
+    bench.fill_defaults(args, cfg)
+    assert args.batch_size == cfg.train_dataloader.batch_size
+    assert args.num_points == cfg.model.data_preprocessor.num_points
+    assert args.img_size == 224
+    # The preprocessor samples down, never up.
+    with pytest.raises(ValueError, match='model.data_preprocessor'):
+        bench.fill_defaults(bench.parse_args([CONFIG, '--num-points', '8']),
+                            cfg)
