@@ -66,11 +66,10 @@ val_dataloader = dict(
     persistent_workers=True,
     dataset=dict(data_root=data_root))
 
-optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [
     dict(
         type='LinearLR',
-        start_factor=0.01,
+        start_factor=0.002,
         by_epoch=True,
         begin=0,
         end=2,
@@ -83,9 +82,9 @@ param_scheduler = [
         begin=2,
         end=30),
 ]
-train_cfg = dict(max_epochs=30, val_interval=5)
+train_cfg = dict(max_epochs=30, val_interval=1)
 
 default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(interval=10, max_keep_ckpts=1, save_last=True))
-custom_hooks = [dict(type='ReconstructionVisHook', interval=1, num_samples=4)]
+custom_hooks = [dict(type='ReconstructionVisHook', interval=10, num_samples=4)]

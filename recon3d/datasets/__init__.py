@@ -3,6 +3,7 @@ from .modelnet40 import ModelNet40, build_modelnet_dat
 from .modelnet40_fewshot import ModelNet40FewShot, build_fewshot_folds
 from .scanobjectnn import SCANOBJECTNN_CLASSES, ScanObjectNN
 from .shapenet55 import ShapeNet55, read_categories
+from .split_wrapper import HoldoutSplit
 from .synthetic import generate_shape, render_points, write_shapenet55
 from .synthetic import (write_modelnet40, write_modelnet40_fewshot,
                         write_scanobjectnn)
@@ -22,5 +23,5 @@ __all__ = [
     'ModelNet40', 'build_modelnet_dat', 'ModelNet40FewShot',
     'build_fewshot_folds', 'ScanObjectNN', 'SCANOBJECTNN_CLASSES',
     'PointScaleTranslate', 'PointScale', 'ShufflePoints', 'write_modelnet40',
-    'write_scanobjectnn', 'write_modelnet40_fewshot'
+    'write_scanobjectnn', 'write_modelnet40_fewshot', 'HoldoutSplit'
 ]

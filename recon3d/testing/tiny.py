@@ -35,6 +35,24 @@ def tiny_model_overrides(embed_dims: int = TINY_DIMS,
     }
 
 
+def tiny_classifier_overrides(embed_dims: int = TINY_DIMS,
+                              num_group: int = 8,
+                              group_size: int = 8) -> dict:
+    """``--cfg-options``-style overrides that shrink a ``PointClassifier``
+    config (fine-tune / linear / mlp3 / few-shot) to depth 1."""
+    return {
+        'model.backbone.embed_dims': embed_dims,
+        'model.backbone.depth': 1,
+        'model.backbone.num_heads': 2,
+        'model.backbone.num_group': num_group,
+        'model.backbone.group_size': group_size,
+        'model.neck.embed_dims': embed_dims,
+        'model.neck.depth': 1,
+        'model.neck.num_heads': 2,
+        'model.cls_head.in_channels': embed_dims,
+    }
+
+
 def tiny_pretrain_cfg(config: str,
                       data_root: str,
                       work_dir: str,

@@ -3,7 +3,12 @@ import os.path as osp
 from typing import List
 
 # Dataset type -> the make_synthetic.py format that writes its layout.
-SYNTHETIC_FORMATS = {'ShapeNet55': 'shapenet55'}
+SYNTHETIC_FORMATS = {
+    'ShapeNet55': 'shapenet55',
+    'ModelNet40': 'modelnet40',
+    'ScanObjectNN': 'scanobjectnn',
+    'ModelNet40FewShot': 'modelnet40_fewshot',
+}
 WEIGHT_SUFFIXES = ('.pth', '.pt', '.bin', '.safetensors', '.ckpt')
 
 
@@ -40,6 +45,9 @@ def find_missing_inputs(cfg) -> List[str]:
     problems, seen_roots = [], set()
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         dataset = (cfg.get(loader) or {}).get('dataset') or {}
+        while 'data_root' not in dataset and isinstance(
+                dataset.get('dataset'), dict):
+            dataset = dataset['dataset']  # a wrapper, e.g. HoldoutSplit
         root = dataset.get('data_root')
         if root and not osp.isdir(root) and root not in seen_roots:
             seen_roots.add(root)

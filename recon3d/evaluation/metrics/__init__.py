@@ -1,3 +1,4 @@
+from .accuracy import Accuracy
 from .svm_accuracy import SVMAccuracy
 
-__all__ = ['SVMAccuracy']
+__all__ = ['Accuracy', 'SVMAccuracy']

@@ -24,6 +24,10 @@ class PointDataPreprocessor(BaseDataPreprocessor):
       one random ``num_points``-subset of those indices shared by the batch;
       without it, no sampling (the dataset pipeline samples).
 
+    Voting (:class:`PointClassifier` with ``test_cfg.votes``) asks for
+    ``eval_points`` instead: FPS to ``min(eval_points, N)``, the pool from
+    which the model draws its votes.
+
     Args:
         num_points (int, optional): Points per cloud after sampling. None
             keeps every point.
@@ -39,10 +43,14 @@ class PointDataPreprocessor(BaseDataPreprocessor):
         self.num_points = num_points
         self.train_fps_points = train_fps_points
 
-    def forward(self, data: dict, training: bool = False) -> Dict[str, Any]:
+    def forward(self,
+                data: dict,
+                training: bool = False,
+                eval_points: Optional[int] = None) -> Dict[str, Any]:
         """``data``: ``{'inputs': {...}, 'data_samples': [...]}`` from
         ``pseudo_collate``. Returns the same structure, stacked, moved and
-        sampled."""
+        sampled; in evaluation, ``eval_points`` (capped at N) replaces
+        ``num_points`` as the FPS size."""
         data = self.cast_data(data)
         inputs = dict(data['inputs'])
         points = inputs['points']
@@ -53,7 +61,15 @@ class PointDataPreprocessor(BaseDataPreprocessor):
                                  f'shapes {sorted(sizes)}; sample them to '
                                  'one size in the pipeline')
             points = torch.stack(list(points))
-        inputs['points'] = self.sample(points, training)
+        if eval_points is not None and not training:
+            pool = min(eval_points, points.size(1))
+            if pool < points.size(1):
+                idx = farthest_point_sample(points[..., :3].contiguous(),
+                                            pool)
+                points = index_points(points, idx)
+            inputs['points'] = points
+        else:
+            inputs['points'] = self.sample(points, training)
         img = inputs.get('img')
         if isinstance(img, (list, tuple)):
             inputs['img'] = torch.stack(list(img))

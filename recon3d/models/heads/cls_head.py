@@ -130,7 +130,19 @@ class ClsHead(BaseModule):
             list[ReconDataSample]: with ``pred_score`` [n] (softmax) and
             ``pred_label`` [1].
         """
-        logits = self(tokens).detach()
+        return self.predict_logits(self(tokens), data_samples)
+
+    @staticmethod
+    def predict_logits(logits: torch.Tensor,
+                       data_samples: Optional[List[ReconDataSample]] = None
+                       ) -> List[ReconDataSample]:
+        """Data samples from logits [B, n] (e.g. averaged over votes).
+
+        Returns:
+            list[ReconDataSample]: with ``pred_score`` [n] (softmax) and
+            ``pred_label`` [1].
+        """
+        logits = logits.detach()
         if logits.dtype in (torch.float16, torch.bfloat16):
             logits = logits.float()
         scores = F.softmax(logits, dim=-1)

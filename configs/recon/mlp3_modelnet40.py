@@ -1,0 +1,7 @@
+# ModelNet40 (1024 points), "mlp3" protocol: the trunk is frozen except the
+# "cls" parameters (neck.cls_token, neck.cls_pos) and the mlp3 head; lr 1e-4
+# (RECON_SPEC §5.1). Everything else as finetune_modelnet40.py.
+_base_ = ['./finetune_modelnet40.py']
+
+model = dict(cls_head=dict(head_type='mlp3'), freeze_trunk=True)
+optim_wrapper = dict(optimizer=dict(lr=1e-4))

@@ -1,0 +1,7 @@
+# ScanObjectNN OBJ_ONLY, "mlp3" protocol: the trunk is frozen except the "cls"
+# parameters (neck.cls_token, neck.cls_pos) and the mlp3 head; lr 1e-4
+# (RECON_SPEC §5.1). Everything else as finetune_scanobjectnn_objonly.py.
+_base_ = ['./finetune_scanobjectnn_objonly.py']
+
+model = dict(cls_head=dict(head_type='mlp3'), freeze_trunk=True)
+optim_wrapper = dict(optimizer=dict(lr=1e-4))
