@@ -364,6 +364,9 @@ def build_with_base_teachers(seed=0):
         def encode(self, img):
             return self.proj(img.float().mean((2, 3)) / 255.)
 
+        def load_pretrained_state(self, state):
+            self._copy_state(state)
+
     class FakeBaseTextTeacher(BaseTeacher):
 
         def __init__(self, out_channels: int = TEXT_D) -> None:
@@ -374,6 +377,9 @@ def build_with_base_teachers(seed=0):
 
         def encode(self, texts):
             return FakeTextTeacher.forward(self, texts)
+
+        def load_pretrained_state(self, state):
+            self._copy_state(state)
 
     names = ('TestReConFakeBaseImgTeacher', 'TestReConFakeBaseTextTeacher')
     for name, cls in zip(names, (FakeBaseImgTeacher, FakeBaseTextTeacher)):

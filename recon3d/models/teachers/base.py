@@ -3,6 +3,7 @@ import logging
 import os
 import warnings
 import zipfile
+from abc import abstractmethod
 from collections import OrderedDict
 from typing import Any, Dict, Optional, Sequence, Tuple
 
@@ -258,6 +259,7 @@ class BaseTeacher(BaseModule):
             for key, value in self.full_state_dict().items():
                 value.copy_(state[key])
 
+    @abstractmethod
     def load_pretrained_state(self, state: Dict[str, torch.Tensor]) -> None:
         """Load a state dict read from ``weights_file``.
 
@@ -267,9 +269,8 @@ class BaseTeacher(BaseModule):
         Raises:
             KeyError: When keys are missing or unexpected.
         """
-        raise NotImplementedError(
-            f'{type(self).__name__} must implement load_pretrained_state')
 
+    @abstractmethod
     def encode(self, inputs: Any) -> torch.Tensor:
         """Teacher features of one batch; called by ``forward``.
 
@@ -279,8 +280,6 @@ class BaseTeacher(BaseModule):
         Returns:
             Tensor: [B, D] features.
         """
-        raise NotImplementedError(
-            f'{type(self).__name__} must implement encode')
 
     def forward(self, inputs: Any) -> torch.Tensor:
         """Frozen features of one batch (see :meth:`encode`).
