@@ -77,7 +77,7 @@ def read_shape_ids(path: str, names: Sequence[str]) -> List[Tuple[str, int]]:
     """Read a split list: ``(shape id, label)`` per line.
 
     The class of ``night_stand_0012`` is ``night_stand``: the id minus its
-    trailing ``_XXXX``.
+    trailing ``_NNNN``.
 
     Raises:
         FileNotFoundError: If the file is missing.

@@ -1,6 +1,6 @@
 """Converted official weights give the official outputs.
 
-1. ``tests/data/official_outputs.pt`` (see /work/shared/parity/README.md):
+1. ``tests/data/official_outputs.pt`` (made by running the official code on random weights):
    weights in the official layout and what the official code computed from
    them (classifier logits, pretrain tokens and Chamfer loss for a fixed
    mask), at C=64, depth 2, 2 heads, G=16, K=8, N=128.

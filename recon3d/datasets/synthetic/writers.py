@@ -198,8 +198,8 @@ def write_modelnet40(out_dir: Union[str, Path],
     Layout under ``out_dir`` (as ``modelnet40_normal_resampled``)::
 
         modelnet40_shape_names.txt         the generator's classes
-        modelnet40_{train,test}.txt        '<class>_XXXX' a line
-        <class>/<class>_XXXX.txt           'x,y,z,nx,ny,nz' lines, %.6f
+        modelnet40_{train,test}.txt        '<class>_NNNN' a line
+        <class>/<class>_NNNN.txt           'x,y,z,nx,ny,nz' lines, %.6f
         modelnet40_{train,test}_{num_points}pts_fps.dat   (``write_dat``)
 
     The class names are the generator's (:data:`CLASSES`); the names file
