@@ -21,6 +21,12 @@ def nearest_sq_dist(p: torch.Tensor,
     return d.min(2).values, d.min(1).values
 
 
+def _safe_sqrt(d: torch.Tensor) -> torch.Tensor:
+    """sqrt(d), with a zero (not infinite) gradient where d == 0."""
+    positive = d > 0
+    return torch.where(positive, d, torch.ones_like(d)).sqrt() * positive
+
+
 def chamfer_distance(p: torch.Tensor,
                      q: torch.Tensor,
                      mode: str = 'l2') -> torch.Tensor:
@@ -45,10 +51,5 @@ def chamfer_distance(p: torch.Tensor,
     if mode == 'l2':
         return d1.mean() + d2.mean()
     if mode == 'l1':
-        # The gradient of sqrt at an exact match (d = 0) is infinite; clamp
-        # only inside the sqrt's backward by a tiny epsilon-free trick:
-        # sqrt(d) for d > 0 and 0 otherwise.
-        s1 = torch.where(d1 > 0, d1, torch.ones_like(d1)).sqrt() * (d1 > 0)
-        s2 = torch.where(d2 > 0, d2, torch.ones_like(d2)).sqrt() * (d2 > 0)
-        return (s1.mean() + s2.mean()) / 2
+        return (_safe_sqrt(d1).mean() + _safe_sqrt(d2).mean()) / 2
     raise ValueError(f"mode must be 'l1' or 'l2', got {mode!r}")

@@ -10,65 +10,10 @@
 #   --cfg-options val_dataloader.dataset.part=all \
 #       val_dataloader.dataset.dataset.split=test \
 #       train_dataloader.dataset.part=all
-dataset_type = 'ScanObjectNN'
-data_root = 'data/ScanObjectNN'
+# Same as scanobjectnn_objbg.py but for the object-only scans.
+_base_ = ['./scanobjectnn_objbg.py']
+
 variant = 'OBJ_ONLY'
-
-train_pipeline = [
-    dict(type='RandomRotateY'),
-    dict(type='ShufflePoints'),
-    dict(type='PackReconInputs'),
-]
-test_pipeline = [dict(type='PackReconInputs')]
-
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    drop_last=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type='HoldoutSplit',
-        holdout=0.1,
-        part='train',
-        seed=0,
-        dataset=dict(
-            type=dataset_type,
-            data_root=data_root,
-            variant=variant,
-            split='train',
-            pipeline=train_pipeline)))
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type='HoldoutSplit',
-        holdout=0.1,
-        part='holdout',
-        seed=0,
-        dataset=dict(
-            type=dataset_type,
-            data_root=data_root,
-            variant=variant,
-            split='train',
-            pipeline=test_pipeline)))
-test_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        variant=variant,
-        split='test',
-        pipeline=test_pipeline))
-val_evaluator = dict(type='Accuracy')
-test_evaluator = dict(type='Accuracy')
+train_dataloader = dict(dataset=dict(dataset=dict(variant=variant)))
+val_dataloader = dict(dataset=dict(dataset=dict(variant=variant)))
+test_dataloader = dict(dataset=dict(variant=variant))
