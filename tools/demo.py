@@ -110,12 +110,13 @@ def main(argv=None):
     table.add_row('difference', f'{pretrained_acc - random_acc:+.2f} pt')
     for name, value in sorted(losses.items()):
         table.add_row(f'final {name}', f'{value:.4f}')
-    table.add_row('checkpoint', ckpt if osp.exists(ckpt) else runner.work_dir)
-    table.add_row('reconstruction pictures', vis_dir)
     console.print(table)
+    console.print(f'checkpoint: {ckpt if osp.exists(ckpt) else runner.work_dir}')
+    console.print(f'reconstruction pictures: {vis_dir}')
     console.print('Teachers are tiny open_clip networks with RANDOM weights '
-                  '(no download here): they carry the category texts and '
-                  'rendered images, not CLIP knowledge.')
+                  '(no download here). The text teacher gives one fixed code '
+                  'per category; the random image teacher carries almost no '
+                  'shape information. See configs/recon/pretrain_demo.py.')
     return dict(pretrained=pretrained_acc, random=random_acc, losses=losses)
 
 

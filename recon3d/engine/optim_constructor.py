@@ -1,4 +1,4 @@
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import torch.nn as nn
 from mmengine.optim import DefaultOptimWrapperConstructor
@@ -8,13 +8,40 @@ from recon3d.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class TeacherAwareOptimWrapperConstructor(DefaultOptimWrapperConstructor):
-    """mmengine's default constructor, leaving frozen teachers out quietly.
+    """mmengine's default constructor, leaving frozen teachers out quietly,
+    with an optional lr multiplier per parameter-name prefix.
 
     With a ``paramwise_cfg`` the default constructor logs one warning per
     frozen parameter; a CLIP or ViT teacher holds hundreds. Teachers are
     frozen by design, so their modules are skipped without a word; any other
     frozen parameter is still reported by mmengine.
+
+    ``paramwise_cfg.prefix_lr_mult`` (dict, optional) maps a parameter-name
+    prefix (e.g. ``'neck.'``) to a factor on the lr that the parameter gets
+    otherwise. Unlike mmengine's ``custom_keys``, where the first matching
+    key replaces the norm/bias weight-decay rules, it leaves every other
+    rule (``norm_decay_mult``, ``bias_decay_mult``, ``custom_keys``) as it
+    is. A prefix that names no parameter is an error (a typo would
+    otherwise pass silently). Example::
+
+        paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.,
+                           prefix_lr_mult={'neck.': 4.})
     """
+
+    def __init__(self,
+                 optim_wrapper_cfg: dict,
+                 paramwise_cfg: Optional[dict] = None) -> None:
+        paramwise_cfg = dict(paramwise_cfg or {})
+        self.prefix_lr_mult: Dict[str, float] = {
+            str(prefix): float(mult)
+            for prefix, mult in dict(
+                paramwise_cfg.pop('prefix_lr_mult', None) or {}).items()
+        }
+        if self.prefix_lr_mult and not paramwise_cfg:
+            # A non-empty paramwise_cfg makes mmengine build one group per
+            # parameter, which the multipliers need.
+            paramwise_cfg = dict(custom_keys={})
+        super().__init__(optim_wrapper_cfg, paramwise_cfg or None)
 
     def add_params(self,
                    params: List[dict],
@@ -25,3 +52,27 @@ class TeacherAwareOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         if isinstance(module, BaseTeacher):
             return
         super().add_params(params, module, prefix, is_dcn_module)
+        if prefix == '' and self.prefix_lr_mult:
+            self._apply_prefix_lr_mult(params, module)
+
+    def _apply_prefix_lr_mult(self, params: List[dict],
+                              model: nn.Module) -> None:
+        """Multiply the lr of each parameter group whose parameter name
+        starts with a configured prefix (the longest prefix wins)."""
+        names = {id(p): name for name, p in model.named_parameters()}
+        prefixes = sorted(self.prefix_lr_mult, key=len, reverse=True)
+        used = set()
+        for group in params:
+            name = names[id(group['params'][0])]
+            for prefix in prefixes:
+                if name.startswith(prefix):
+                    lr = group.get('lr', self.base_lr)
+                    group['lr'] = lr * self.prefix_lr_mult[prefix]
+                    used.add(prefix)
+                    break
+        unused = [p for p in prefixes if p not in used]
+        if unused:
+            raise ValueError(
+                f'paramwise_cfg.prefix_lr_mult: no trainable parameter name '
+                f'starts with {unused}; top-level modules are '
+                f'{sorted({n.split(".")[0] for n in names.values()})}')
