@@ -90,7 +90,12 @@ def main(argv=None):
     model = runner.model.module if hasattr(runner.model, 'module') \
         else runner.model
     metric = cfg.val_evaluator
-    pretrained_acc = evaluate_svm(model, runner.val_dataloader, metric)
+    # The train loop always validates after its last epoch; reuse that score.
+    last_val = runner.message_hub.log_scalars.get('val/svm/accuracy')
+    if last_val is not None and runner.val_loop is not None:
+        pretrained_acc = float(last_val.current())
+    else:
+        pretrained_acc = evaluate_svm(model, runner.val_dataloader, metric)
 
     torch.manual_seed(args.seed)
     random_model = MODELS.build(cfg.model)

@@ -5,7 +5,7 @@
 # 512-subset), 20 epochs. Same overridable leaves as fewshot_modelnet40.py:
 #   {train,val,test}_dataloader.dataset.{way,shot,fold}
 # It fine-tunes the pretrain_demo.py checkpoint, whose path must be given:
-#   --cfg-options model.init_cfg.checkpoint=work_dirs/demo/epoch_60.pth
+#   --cfg-options model.init_cfg.checkpoint=work_dirs/demo/epoch_50.pth
 _base_ = ['./fewshot_modelnet40.py']
 
 model = dict(

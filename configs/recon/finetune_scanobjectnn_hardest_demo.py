@@ -5,7 +5,7 @@
 # tools/dataset_converters/make_synthetic.py (see docs/finetune.md); a short
 # schedule with a larger lr than the paper's (demo choice). It fine-tunes the
 # pretrain_demo.py checkpoint, whose path must be given:
-#   --cfg-options model.init_cfg.checkpoint=work_dirs/demo/epoch_60.pth
+#   --cfg-options model.init_cfg.checkpoint=work_dirs/demo/epoch_50.pth
 _base_ = ['./finetune_scanobjectnn_hardest.py']
 
 model = dict(
@@ -48,3 +48,7 @@ param_scheduler = [
 train_cfg = dict(max_epochs=6, val_interval=1)
 default_hooks = dict(
     logger=dict(interval=5), checkpoint=dict(interval=6))
+# A 60-iteration schedule leaves BatchNorm running statistics far from the
+# batch statistics when training from scratch (see PreciseBNHook); re-estimate
+# them before each validation, for pretrained and scratch runs alike.
+custom_hooks = [dict(type='PreciseBNHook', num_batches=5)]

@@ -5,7 +5,7 @@
 # tools/dataset_converters/make_synthetic.py (see docs/finetune.md); a short
 # schedule with a larger lr than the paper's (demo choice). It fine-tunes the
 # pretrain_demo.py checkpoint, whose path must be given:
-#   --cfg-options model.init_cfg.checkpoint=work_dirs/demo/epoch_60.pth
+#   --cfg-options model.init_cfg.checkpoint=work_dirs/demo/epoch_50.pth
 _base_ = ['./finetune_modelnet40.py']
 
 model = dict(

@@ -100,3 +100,32 @@ def test_two_process_ddp_on_cpu(shapenet_root, tmp_path):
     assert osp.isfile(tmp_path / 'wd' / 'epoch_1.pth')
     log = proc.stdout + proc.stderr
     assert 'svm/accuracy' in log
+
+
+def test_reconstruction_pictures_spread_over_the_val_set(
+        shapenet_root, tmp_path):
+    cfg = tiny_pretrain_cfg(DEMO_CONFIG, shapenet_root, str(tmp_path))
+    cfg.custom_hooks = [
+        dict(type='ReconstructionVisHook', interval=1, num_samples=3)
+    ]
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    dataset = runner.val_dataloader.dataset
+    hook = [h for h in runner.hooks
+            if type(h).__name__ == 'ReconstructionVisHook'][0]
+    expected = hook.sample_indices(len(dataset))
+    assert len(dataset) > 3
+    assert expected[0] == 0 and expected[-1] == len(dataset) - 1
+    assert len(expected) == 3 and expected[0] < expected[1] < expected[2]
+    assert hook.sample_indices(2) == [0, 1]
+    assert hook.sample_indices(1) == [0]
+    folder = osp.join(tmp_path, 'vis', 'epoch_1')
+    pngs = sorted(os.listdir(folder))
+    assert len(pngs) == 3
+    stems = [
+        osp.splitext(osp.basename(dataset.get_data_info(i)['file_name']))[0]
+        for i in expected
+    ]
+    for png, stem in zip(pngs, stems):
+        assert png.endswith(f'{stem}.png')
+        assert os.path.getsize(osp.join(folder, png)) > 1000

@@ -1,5 +1,9 @@
 from .epoch_seed_hook import EpochSeedHook
+from .precise_bn_hook import PreciseBNHook
 from .progress_hook import RichProgressHook
 from .reconstruction_vis_hook import ReconstructionVisHook
 
-__all__ = ['EpochSeedHook', 'ReconstructionVisHook', 'RichProgressHook']
+__all__ = [
+    'EpochSeedHook', 'PreciseBNHook', 'ReconstructionVisHook',
+    'RichProgressHook'
+]

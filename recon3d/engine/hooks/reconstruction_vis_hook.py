@@ -1,6 +1,6 @@
 import os
 import os.path as osp
-from typing import Optional
+from typing import List, Optional
 
 import torch
 from mmengine.dataset import pseudo_collate
@@ -16,7 +16,8 @@ from recon3d.visualization import draw_reconstruction
 class ReconstructionVisHook(Hook):
     """Write reconstruction pictures every ``interval`` validation rounds.
 
-    For the first ``num_samples`` items of the validation set, the model
+    For ``num_samples`` items spread evenly over the validation set (so that
+    a list sorted by category shows several categories), the model
     masks the cloud (a fixed mask per sample, the same every round, so
     pictures are comparable across epochs), reconstructs it and one PNG per
     sample is written to ``<work_dir>/<out_dir>/epoch_<e>/``: the visible
@@ -43,6 +44,14 @@ class ReconstructionVisHook(Hook):
         self._rounds = 0
         self._masks: Optional[torch.Tensor] = None
 
+    def sample_indices(self, length: int) -> List[int]:
+        """Indices of the pictured items: ``num_samples`` evenly spaced
+        over ``range(length)``, first and last included."""
+        count = min(self.num_samples, length)
+        if count <= 1:
+            return list(range(count))
+        return [round(i * (length - 1) / (count - 1)) for i in range(count)]
+
     def after_val_epoch(self, runner, metrics=None) -> None:
         self._rounds += 1
         if self._rounds % self.interval or not runner.rank == 0:
@@ -50,8 +59,7 @@ class ReconstructionVisHook(Hook):
         model = runner.model.module if is_model_wrapper(runner.model) \
             else runner.model
         dataset = runner.val_dataloader.dataset
-        items = [dataset[i] for i in range(min(self.num_samples,
-                                                len(dataset)))]
+        items = [dataset[i] for i in self.sample_indices(len(dataset))]
         data = model.data_preprocessor(pseudo_collate(items), False)
         points = data['inputs']['points']
         if self._masks is None:
