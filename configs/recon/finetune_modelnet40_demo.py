@@ -2,7 +2,11 @@
 # Demo-size trunk (embed_dims 96, depth 4, 3 heads, 32 groups of 16, 512
 # points: FPS to 600, then a random 512-subset) on generated data written by
 # tools/dataset_converters/make_synthetic.py (see docs/finetune.md); a short
-# schedule with a larger lr than the paper's (demo choice). It fine-tunes the
+# schedule with a larger lr than the paper's (demo choice): 1e-4, x10 on the
+# "cls" parameters. Measured (2 seeds, test split, demo-pretrained epoch_50
+# vs scratch, same schedule): at 1e-4 55.0/55.6 % vs 37.2/41.7 %; at 5e-4
+# 58.9/57.8 % vs 60.0/53.9 % (the larger lr lets scratch catch up and
+# erases most of the pretrained trunk's lead). It fine-tunes the
 # pretrain_demo.py checkpoint, whose path must be given:
 #   --cfg-options model.init_cfg.checkpoint=work_dirs/demo/epoch_50.pth
 _base_ = ['./finetune_modelnet40.py']
@@ -29,7 +33,7 @@ test_dataloader = dict(
     num_workers=1,
     persistent_workers=False,
     dataset=dict(data_root='data/demo/ModelNet40', num_points=1024))
-optim_wrapper = dict(optimizer=dict(lr=5e-4))
+optim_wrapper = dict(optimizer=dict(lr=1e-4))
 param_scheduler = [
     dict(
         type='LinearLR',

@@ -50,3 +50,6 @@ param_scheduler = [
 train_cfg = dict(max_epochs=6, val_interval=1)
 default_hooks = dict(
     logger=dict(interval=5), checkpoint=dict(interval=6))
+# Short schedule: re-estimate BatchNorm statistics before each validation
+# (see PreciseBNHook and finetune_modelnet40_demo.py).
+custom_hooks = [dict(type='PreciseBNHook', num_batches=5)]
