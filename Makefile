@@ -8,9 +8,11 @@ export HF_HUB_OFFLINE ?= 1
 
 .PHONY: install demo test clean-demo
 
-$(STAMP): requirements/runtime.txt requirements/tests.txt setup.py
+$(STAMP): requirements/runtime.txt requirements/tests.txt requirements/io.txt \
+		setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -r requirements/runtime.txt -r requirements/tests.txt
+	$(PY) -m pip install -r requirements/runtime.txt -r requirements/tests.txt \
+		-r requirements/io.txt
 	$(PY) -m pip install --no-deps -e .
 	touch $(STAMP)
 

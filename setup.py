@@ -33,6 +33,8 @@ setup(
     packages=find_packages(include=['recon3d', 'recon3d.*']),
     include_package_data=True,
     install_requires=read_requirements('runtime.txt'),
-    extras_require=dict(tests=read_requirements('tests.txt')),
+    extras_require=dict(
+        tests=read_requirements('tests.txt'),
+        io=read_requirements('io.txt')),
     zip_safe=False,
 )
