@@ -1,9 +1,13 @@
+from typing import Optional
+
 import torch
 
 
 def farthest_point_sample(xyz: torch.Tensor,
                           num: int,
-                          random_start: bool = False) -> torch.Tensor:
+                          random_start: bool = False,
+                          start_idx: Optional[torch.Tensor] = None
+                          ) -> torch.Tensor:
     """Farthest point sampling, batched.
 
     Greedy: the first pick is point 0 (or a random point with
@@ -17,6 +21,9 @@ def farthest_point_sample(xyz: torch.Tensor,
         num (int): Number of points to pick, ``1 <= num <= N``.
         random_start (bool): Start from a random point of each cloud instead
             of index 0. Defaults to False.
+        start_idx (Tensor, optional): [B] given first pick of each cloud
+            (e.g. drawn from a seeded generator); overrides
+            ``random_start``. Defaults to None.
 
     Returns:
         LongTensor: [B, num] indices into N.
@@ -28,7 +35,13 @@ def farthest_point_sample(xyz: torch.Tensor,
         raise ValueError(f'num must be in [1, {N}], got {num}')
     idx = torch.empty(B, num, dtype=torch.long, device=xyz.device)
     batch = torch.arange(B, device=xyz.device)
-    if random_start:
+    if start_idx is not None:
+        last = torch.as_tensor(start_idx, dtype=torch.long,
+                               device=xyz.device).reshape(-1).clone()
+        if len(last) != B or not ((last >= 0) & (last < N)).all():
+            raise ValueError(f'start_idx must hold {B} indices in [0, {N}), '
+                             f'got {start_idx}')
+    elif random_start:
         last = torch.randint(N, (B, ), device=xyz.device)
     else:
         last = torch.zeros(B, dtype=torch.long, device=xyz.device)
