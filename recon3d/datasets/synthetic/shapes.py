@@ -427,7 +427,9 @@ def _dropout_mask(rng: np.random.Generator, points: np.ndarray) -> np.ndarray:
 
 def generate_shape(name: str,
                    rng: np.random.Generator,
-                   num_points: int = 8192) -> Dict[str, np.ndarray]:
+                   num_points: int = 8192,
+                   builder: Optional[Builder] = None
+                   ) -> Dict[str, np.ndarray]:
     """Sample one random object of class ``name``.
 
     The object gets random proportions, a stretch of each axis by a factor
@@ -441,14 +443,19 @@ def generate_shape(name: str,
         rng (np.random.Generator): Random source; the result is a function
             of its state.
         num_points (int): Number of points N. Defaults to 8192.
+        builder (Callable, optional): Builds the parts instead of class
+            ``name``'s builder (``name`` is then free), e.g. the part
+            segmentation objects of :mod:`.part_shapes`.
 
     Returns:
         dict: ``points`` float32 [N, 3], ``normals`` float32 [N, 3] (unit),
         ``parts`` int64 [N] (0 for single solids).
     """
-    if name not in _BUILDERS:
-        raise KeyError(f'Unknown shape class {name!r}; known: {CLASSES}')
-    parts = _BUILDERS[name](rng)
+    if builder is None:
+        if name not in _BUILDERS:
+            raise KeyError(f'Unknown shape class {name!r}; known: {CLASSES}')
+        builder = _BUILDERS[name]
+    parts = builder(rng)
     # Spares for the stretch thinning (keeps ≥ 44 %) and the dropout
     # (keeps ≥ 65 %).
     spare = int(math.ceil(num_points * 3.5)) + 16
