@@ -5,11 +5,11 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
-from timm.layers import DropPath
 
 from recon3d.registry import BACKBONES
 from ..utils import (Mlp, PointPatchEmbed, SelfAttention, block_mask,
                      group_points, random_mask)
+from ..utils.drop_path import DropPath
 
 
 class PointTokens(NamedTuple):

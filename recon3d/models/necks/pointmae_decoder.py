@@ -5,10 +5,10 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
-from timm.layers import DropPath
 
 from recon3d.registry import NECKS
 from ..utils import Mlp, SelfAttention
+from ..utils.drop_path import DropPath
 
 
 class PreNormBlock(nn.Module):
