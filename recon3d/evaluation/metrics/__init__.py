@@ -1,5 +1,6 @@
 from .accuracy import Accuracy
 from .part_seg_miou import PartSegMIoU
 from .svm_accuracy import SVMAccuracy
+from .zero_shot_accuracy import ZeroShotAccuracy
 
-__all__ = ['Accuracy', 'SVMAccuracy', 'PartSegMIoU']
+__all__ = ['Accuracy', 'SVMAccuracy', 'PartSegMIoU', 'ZeroShotAccuracy']
