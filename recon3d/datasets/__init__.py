@@ -1,4 +1,5 @@
 """Datasets, transforms and the procedural shape generator."""
+from .concat_splits import ConcatSplits
 from .modelnet40 import ModelNet40, build_modelnet_dat
 from .modelnet40_fewshot import ModelNet40FewShot, build_fewshot_folds
 from .scanobjectnn import SCANOBJECTNN_CLASSES, ScanObjectNN
@@ -23,5 +24,6 @@ __all__ = [
     'ModelNet40', 'build_modelnet_dat', 'ModelNet40FewShot',
     'build_fewshot_folds', 'ScanObjectNN', 'SCANOBJECTNN_CLASSES',
     'PointScaleTranslate', 'PointScale', 'ShufflePoints', 'write_modelnet40',
-    'write_scanobjectnn', 'write_modelnet40_fewshot', 'HoldoutSplit'
+    'write_scanobjectnn', 'write_modelnet40_fewshot', 'HoldoutSplit',
+    'ConcatSplits'
 ]
