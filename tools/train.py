@@ -5,105 +5,15 @@ Example:
     python tools/train.py configs/recon/pretrain_demo.py --work-dir work_dirs/demo
     bash tools/dist_train.sh configs/recon/pretrain.py 8
 """
-import argparse
-import os
-import os.path as osp
-
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
-
-from recon3d.engine import setup_amp, setup_launcher
-from recon3d.utils import find_missing_inputs, register_all_modules
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Train a recon3d model')
-    parser.add_argument('config', help='config file path')
-    parser.add_argument('--work-dir', help='where logs and checkpoints go')
-    parser.add_argument(
-        '--resume',
-        nargs='?',
-        type=str,
-        const='auto',
-        help='resume from the latest checkpoint in the work dir ("auto", '
-        'the default when the flag is given alone) or from PATH')
-    parser.add_argument(
-        '--amp',
-        action='store_true',
-        help='mixed precision: AmpOptimWrapper on GPU, bfloat16 autocast '
-        'on CPU')
-    parser.add_argument(
-        '--auto-scale-lr',
-        action='store_true',
-        help='scale the lr by total batch size / auto_scale_lr.base_batch_size')
-    parser.add_argument(
-        '--no-validate',
-        action='store_true',
-        help='do not evaluate during training')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config leaves, e.g. train_cfg.max_epochs=10')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm'],
-        default='none',
-        help='job launcher')
-    # torchrun sets LOCAL_RANK; older launchers pass --local-rank.
-    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
-
-
-def build_config(args) -> Config:
-    """The config after command-line overrides."""
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        # work_dirs/<path under configs>, e.g. work_dirs/recon/pretrain
-        rel = osp.relpath(osp.splitext(osp.abspath(args.config))[0],
-                          osp.abspath('configs'))
-        if rel.startswith('..'):
-            rel = osp.splitext(osp.basename(args.config))[0]
-        cfg.work_dir = osp.join('work_dirs', rel)
-    if args.amp:
-        setup_amp(cfg)
-    if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
-    if args.no_validate:
-        cfg.val_cfg = None
-        cfg.val_dataloader = None
-        cfg.val_evaluator = None
-        ckpt = cfg.get('default_hooks', {}).get('checkpoint')
-        if ckpt is not None:
-            ckpt.pop('save_best', None)
-            ckpt.pop('rule', None)
-    if args.auto_scale_lr:
-        cfg.auto_scale_lr.enable = True
-    setup_launcher(cfg, args.launcher)
-    return cfg
+from recon3d.apis import build_train_config as build_config  # noqa: F401
+from recon3d.apis import train
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    register_all_modules()
-    cfg = build_config(args)
-    missing = find_missing_inputs(cfg)
-    if missing:
-        raise SystemExit(f'{args.config} cannot start:\n  - ' +
-                         '\n  - '.join(missing))
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    return runner
+    """Train with the command line ``argv`` (see
+    :func:`recon3d.apis.train`, which holds the options and the config
+    logic); returns the runner."""
+    return train(argv)
 
 
 if __name__ == '__main__':

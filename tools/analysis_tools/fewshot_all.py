@@ -16,13 +16,13 @@ import argparse
 import csv
 import os.path as osp
 import re
-import sys
 
 import numpy as np
 from mmengine.config import DictAction
+from rich.console import Console
+from rich.table import Table
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
-import train as train_tool  # noqa: E402
+from recon3d.apis import train
 
 
 def parse_setting(text: str):
@@ -60,7 +60,7 @@ def run_fold(args, way, shot, fold):
                  f'{loader}.dataset.shot={shot}',
                  f'{loader}.dataset.fold={fold}']
     argv += [f'{k}={v}' for k, v in args.cfg_options.items()]
-    runner = train_tool.main(argv)
+    runner = train(argv)
     history = runner.message_hub.get_scalar('val/accuracy/top1').data[0]
     return float(np.max(history)), float(history[-1])
 
@@ -77,8 +77,6 @@ def main(argv=None):
             rows.append(dict(setting=f'{way}w{shot}s', fold=fold,
                              best_epoch_top1=b, last_epoch_top1=l_))
         summary.append((f'{way}w{shot}s', np.array(best), np.array(last)))
-    from rich.console import Console
-    from rich.table import Table
     table = Table(title=f'Few-shot {osp.basename(args.config)}')
     table.add_column('setting')
     table.add_column('folds', justify='right')

@@ -12,13 +12,13 @@ Example:
 import argparse
 import csv
 import os.path as osp
-import sys
 
 import numpy as np
 from mmengine.config import DictAction
+from rich.console import Console
+from rich.table import Table
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
-import train as train_tool  # noqa: E402
+from recon3d.apis import train
 
 
 def parse_args(argv=None):
@@ -40,12 +40,10 @@ def main(argv=None):
                 osp.join(args.work_dir, f'seed{seed}'), '--cfg-options',
                 f'randomness.seed={seed}']
         argv += [f'{k}={v}' for k, v in args.cfg_options.items()]
-        runner = train_tool.main(argv)
+        runner = train(argv)
         history = runner.message_hub.get_scalar(args.metric).data[0]
         rows.append(dict(seed=seed, best_epoch=float(np.max(history)),
                          last_epoch=float(history[-1])))
-    from rich.console import Console
-    from rich.table import Table
     table = Table(title=f'{osp.basename(args.config)}: {args.metric} over '
                   f'{len(rows)} seeds')
     table.add_column('per run')
