@@ -7,12 +7,13 @@ import pytest
 import torch
 import torch.nn as nn
 
-from recon3d.models.backbones import PointTokens, PointTransformer
+from recon3d.models.backbones import PointTransformer
 from recon3d.models.necks import ReConNeck
 from recon3d.models.utils import (PointPatchEmbed, block_mask, group_points,
                                   random_mask)
 from recon3d.ops import farthest_point_sample
 from recon3d.registry import BACKBONES
+from recon3d.structures import PointTokens
 
 TINY = dict(embed_dims=32, depth=2, num_heads=2, num_group=16, group_size=8)
 

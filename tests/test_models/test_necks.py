@@ -6,9 +6,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from recon3d.models.backbones import PointTransformer
-from recon3d.models.necks import PointMAEDecoder, ReConNeck, ReConTokens
+from recon3d.models.necks import PointMAEDecoder, ReConNeck
 from recon3d.models.utils import group_points
 from recon3d.registry import NECKS
+from recon3d.structures import ReConTokens
 
 C, H, G, K = 32, 2, 16, 8
 

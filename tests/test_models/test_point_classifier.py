@@ -14,10 +14,9 @@ from mmengine.runner import Runner, load_checkpoint
 
 import recon3d.models.utils.pretrained as pretrained_module
 from recon3d.apis import convert_official_checkpoint
-from recon3d.models.necks import ReConTokens
 from recon3d.models.utils import load_pretrained, official_to_recon3d
 from recon3d.registry import LOSSES, MODELS
-from recon3d.structures import ReconDataSample
+from recon3d.structures import ReConTokens, ReconDataSample
 from recon3d.testing import random_official_state_dict
 
 C, G, K, N, B, NC = 32, 8, 8, 64, 4, 5

@@ -8,10 +8,9 @@ from mmengine.dataset import pseudo_collate
 from mmengine.model import BaseModule
 from mmengine.optim import OptimWrapper
 
-from recon3d.models.necks import ReConTokens
 from recon3d.ops import chamfer_distance
 from recon3d.registry import MODELS, TEACHERS
-from recon3d.structures import ReconDataSample
+from recon3d.structures import ReConTokens, ReconDataSample
 
 C, G, K, N, B = 32, 16, 8, 128, 4
 IMG_TEACHER = 'TestReConFakeImgTeacher'

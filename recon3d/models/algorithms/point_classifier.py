@@ -6,8 +6,7 @@ import torch
 from mmengine.model import BaseModel
 
 from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS
-from recon3d.structures import ReconDataSample
-from ..necks import ReConTokens
+from recon3d.structures import ReConTokens, ReconDataSample
 from ..utils import init_with_pretrained
 
 #: Test-time augmentations of the official voting, per dataset.

@@ -5,8 +5,8 @@ import torch
 from mmengine.model import BaseModel
 
 from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS, TEACHERS
-from recon3d.structures import ReconDataSample
-from ..necks import ReConTokens
+from recon3d.structures import ReConTokens, ReconDataSample
+
 
 def svm_feature(tokens: ReConTokens) -> torch.Tensor:
     """The official linear-SVM feature.

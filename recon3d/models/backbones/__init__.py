@@ -1,3 +1,3 @@
-from .point_transformer import PointTokens, PointTransformer
+from .point_transformer import PointTransformer
 
-__all__ = ['PointTransformer', 'PointTokens']
+__all__ = ['PointTransformer']

@@ -1,5 +1,5 @@
 """The local stream of the ReCon encoder."""
-from typing import List, NamedTuple, Optional, Union
+from typing import Optional, Union
 
 import torch
 import torch.nn as nn
@@ -7,30 +7,10 @@ from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 
 from recon3d.registry import BACKBONES
+from recon3d.structures import PointTokens
 from ..utils import (Mlp, PointPatchEmbed, SelfAttention, block_mask,
                      group_points, random_mask)
 from ..utils.drop_path import DropPath
-
-
-class PointTokens(NamedTuple):
-    """What :class:`PointTransformer` returns.
-
-    Attributes:
-        tokens (Tensor): [B, V, C] local tokens after the last block (before
-            the encoder's final LayerNorm, which :class:`ReConNeck` owns).
-        block_inputs (list[Tensor]): depth × [B, V, C], each block's
-            LayerNorm-ed input (``norm1(x + pos)``), which the global stream
-            of that block cross-attends.
-        center (Tensor): [B, G, 3] group centres.
-        neighborhood (Tensor): [B, G, K, 3] centre-relative groups.
-        mask (BoolTensor | None): [B, G], True = masked; None if unmasked.
-            V = G - number of masked groups per sample.
-    """
-    tokens: torch.Tensor
-    block_inputs: List[torch.Tensor]
-    center: torch.Tensor
-    neighborhood: torch.Tensor
-    mask: Optional[torch.Tensor]
 
 
 class LocalBlock(nn.Module):

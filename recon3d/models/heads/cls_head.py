@@ -6,8 +6,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from recon3d.registry import HEADS, LOSSES
-from recon3d.structures import ReconDataSample
-from ..necks import ReConTokens
+from recon3d.structures import ReConTokens, ReconDataSample
 
 HEAD_TYPES = ('full', 'linear', 'mlp3')
 

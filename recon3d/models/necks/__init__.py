@@ -1,4 +1,4 @@
 from .pointmae_decoder import PointMAEDecoder
-from .recon_neck import ReConNeck, ReConTokens
+from .recon_neck import ReConNeck
 
-__all__ = ['ReConNeck', 'ReConTokens', 'PointMAEDecoder']
+__all__ = ['ReConNeck', 'PointMAEDecoder']

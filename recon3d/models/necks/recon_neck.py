@@ -1,5 +1,5 @@
 """The ReCon-block global stream."""
-from typing import List, NamedTuple, Optional
+from typing import List, Optional
 
 import torch
 import torch.nn as nn
@@ -7,28 +7,9 @@ from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 
 from recon3d.registry import NECKS
+from recon3d.structures import ReConTokens
 from ..utils import CrossAttention, Mlp
 from ..utils.drop_path import DropPath
-
-
-class ReConTokens(NamedTuple):
-    """What :class:`ReConNeck` returns, all after the final LayerNorm.
-
-    Attributes:
-        cls (Tensor): [B, C].
-        img (Tensor): [B, C].
-        text (Tensor): [B, C].
-        local (Tensor): [B, V, C] local tokens.
-    """
-    cls: torch.Tensor
-    img: torch.Tensor
-    text: torch.Tensor
-    local: torch.Tensor
-
-    @property
-    def global_tokens(self) -> torch.Tensor:
-        """[B, 3, C]: cls, img, text."""
-        return torch.stack([self.cls, self.img, self.text], dim=1)
 
 
 class GlobalBlock(nn.Module):
