@@ -1,4 +1,6 @@
 """Packing of a transformed sample into model inputs and a data sample."""
+from typing import Optional
+
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
@@ -15,6 +17,7 @@ class PackReconInputs(BaseTransform):
 
         {'inputs': {'points': FloatTensor [N, C],
                     'img': uint8 Tensor [3, H, W],   # if 'img' present
+                           # (or a str key, see img_key)
                     'text': str},                     # if 'text' present
          'data_samples': ReconDataSample}
 
@@ -23,15 +26,27 @@ class PackReconInputs(BaseTransform):
 
     Required keys: ``points``. Optional keys: ``img``, ``text``,
     ``gt_label``, ``sample_idx``, ``file_name``, ``split``.
+
+    Args:
+        img_key (str, optional): With a cached image teacher, the results
+            key (e.g. ``'file_name'``) whose value, a str, is packed as
+            ``inputs['img']`` instead of an image: the key under which
+            ``CachedTeacher`` finds the image's features, so the pipeline
+            loads no image. Defaults to None (pack ``img``).
     """
 
     META_KEYS = ('sample_idx', 'file_name', 'split', 'text')
+
+    def __init__(self, img_key: Optional[str] = None) -> None:
+        self.img_key = img_key
 
     def transform(self, results: dict) -> dict:
         """Pack the sample."""
         points = np.ascontiguousarray(results['points'], dtype=np.float32)
         inputs = dict(points=torch.from_numpy(points))
-        if results.get('img') is not None:
+        if self.img_key is not None:
+            inputs['img'] = str(results[self.img_key])
+        elif results.get('img') is not None:
             img = np.ascontiguousarray(results['img'].transpose(2, 0, 1))
             inputs['img'] = torch.from_numpy(img)
         if results.get('text') is not None:
