@@ -72,7 +72,10 @@ class PointDataPreprocessor(BaseDataPreprocessor):
             inputs['points'] = self.sample(points, training)
         img = inputs.get('img')
         if isinstance(img, (list, tuple)):
-            inputs['img'] = torch.stack(list(img))
+            # Images are stacked; image keys (for a cached image teacher,
+            # see PackReconInputs.img_key) stay a list of str.
+            inputs['img'] = torch.stack(list(img)) if torch.is_tensor(
+                img[0]) else list(img)
         text = inputs.get('text')
         if isinstance(text, tuple):
             inputs['text'] = list(text)
