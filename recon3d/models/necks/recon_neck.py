@@ -113,15 +113,28 @@ class ReConNeck(BaseModule):
         Returns:
             ReConTokens: cls/img/text [B, C] and local [B, V, C], normalized.
         """
+        g = self.norm(self.global_stream(block_inputs))
+        return ReConTokens(g[:, 0], g[:, 1], g[:, 2], self.norm(tokens))
+
+    def global_stream(self, block_inputs: List[torch.Tensor]) -> torch.Tensor:
+        """The global tokens after the last block, *before* the final
+        LayerNorm (the part-segmentation head reads them so).
+
+        Args:
+            block_inputs (list[Tensor]): depth × [B, V, C], as in
+                :meth:`forward`.
+
+        Returns:
+            Tensor: [B, 3, C], cls, img and text.
+        """
         if len(block_inputs) != self.depth:
             raise ValueError(f'expected {self.depth} block inputs, got '
                              f'{len(block_inputs)}')
-        B = tokens.size(0)
+        B = block_inputs[0].size(0)
         g = torch.cat([self.cls_token, self.img_token, self.text_token],
                       dim=1).expand(B, -1, -1)
         pos = torch.cat([self.cls_pos, self.img_pos, self.text_pos],
                         dim=1).expand(B, -1, -1)
         for block, local in zip(self.blocks, block_inputs):
             g = block(g, pos, local.detach() if self.stop_grad else local)
-        g = self.norm(g)
-        return ReConTokens(g[:, 0], g[:, 1], g[:, 2], self.norm(tokens))
+        return g
