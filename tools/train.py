@@ -4,9 +4,14 @@ Example:
     python tools/train.py configs/recon/pretrain.py
     python tools/train.py configs/recon/pretrain_demo.py --work-dir work_dirs/demo
     bash tools/dist_train.sh configs/recon/pretrain.py 8
+
+Bad checkpoints, a non-finite loss, a config typo with --strict-config, or
+--resume without a checkpoint stop with one line and exit status 1 (see
+docs/reliability.md).
 """
 from recon3d.apis import build_train_config as build_config  # noqa: F401
 from recon3d.apis import train
+from recon3d.engine import RunError
 
 
 def main(argv=None):
@@ -17,4 +22,7 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except RunError as err:  # one line, no traceback; exit status 1
+        raise SystemExit(f'error: {err}') from None

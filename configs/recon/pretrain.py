@@ -17,7 +17,6 @@ _base_ = [
 
 default_hooks = dict(
     checkpoint=dict(
-        type='CheckpointHook',
         interval=25,
         max_keep_ckpts=3,
         save_last=True,

@@ -3,11 +3,12 @@ recon3d (the key mapping itself is
 :mod:`recon3d.models.utils.official_keys`)."""
 import os
 import os.path as osp
-import pickle
 from typing import Any, Dict, Optional, Tuple
 
 import torch
 
+from recon3d.engine.checkpoint import load_checkpoint_file
+from recon3d.engine.errors import UnsafePickleError
 from recon3d.models.utils.official_keys import (detect_kind,
                                                 detect_recon3d_kind,
                                                 official_to_recon3d,
@@ -24,39 +25,28 @@ __all__ = [
 OFFICIAL_CONTAINERS = ('base_model', 'model_state_dict')
 
 
-class UnsafePickleRequired(RuntimeError):
-    """The file holds more than tensors and needs a full unpickling."""
+#: Raised when a file needs a full unpickling that was not allowed.
+UnsafePickleRequired = UnsafePickleError
 
 
 def load_torch_file(path: str, unsafe_pickle: bool = False) -> Any:
-    """``torch.load`` on the CPU, ``weights_only=True`` unless allowed.
+    """Read a file on the CPU under the loading policy of
+    :func:`recon3d.engine.load_checkpoint_file`.
 
     Args:
         path (str): File to read.
-        unsafe_pickle (bool): Fall back to ``weights_only=False`` when the
-            safe load fails. Only for files you trust: unpickling runs
-            code. Defaults to False.
+        unsafe_pickle (bool): Unpickle fully a file that the safe load
+            refuses. Only for files you trust: unpickling runs code.
+            Defaults to False.
 
     Raises:
         FileNotFoundError: if ``path`` does not exist.
-        UnsafePickleRequired: if the safe load fails and ``unsafe_pickle``
-            is False.
+        CheckpointFileError: empty, truncated or not a torch file.
+        UnsafePickleRequired: the safe load refuses the file and
+            ``unsafe_pickle`` is False.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path} does not exist')
-    try:
-        return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as err:
-        if not unsafe_pickle:
-            reason = str(err).strip().splitlines()[0]
-            raise UnsafePickleRequired(
-                f'{path} cannot be read with torch.load(weights_only=True) '
-                f'({reason}). Some released ReCon fine-tune files pickle '
-                'CUDA tensors in their metrics, and mmengine training '
-                'checkpoints pickle their message hub. If you trust the '
-                'file, pass --unsafe-pickle (unsafe_pickle=True) to '
-                'unpickle it fully.') from err
-    return torch.load(path, map_location='cpu', weights_only=False)
+    return load_checkpoint_file(path, map_location='cpu',
+                                unsafe_pickle=unsafe_pickle)
 
 
 def official_state_dict(checkpoint: Any) -> Tuple[Dict[str, torch.Tensor],

@@ -12,10 +12,13 @@ from typing import Optional, Sequence
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from recon3d.engine import setup_amp, setup_launcher
+from recon3d.engine import (check_config_keys, resume_checkpoint, setup_amp,
+                            setup_launcher)
 from recon3d.utils import find_missing_inputs, register_all_modules
 
-__all__ = ['parse_train_args', 'build_train_config', 'train']
+__all__ = [
+    'parse_train_args', 'add_reliability_args', 'build_train_config', 'train'
+]
 
 
 def parse_train_args(argv=None) -> argparse.Namespace:
@@ -53,11 +56,27 @@ def parse_train_args(argv=None) -> argparse.Namespace:
         choices=['none', 'pytorch', 'slurm'],
         default='none',
         help='job launcher')
+    add_reliability_args(parser)
     # torchrun sets LOCAL_RANK; older launchers pass --local-rank.
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
+
+
+def add_reliability_args(parser: argparse.ArgumentParser) -> None:
+    """``--unsafe-pickle`` and ``--strict-config`` (docs/reliability.md)."""
+    parser.add_argument(
+        '--unsafe-pickle',
+        action='store_true',
+        help='allow a full unpickling of checkpoint files that the safe '
+        'loader refuses (runs code from the file: only for files you '
+        'trust); same as unsafe_pickle=True in the config')
+    parser.add_argument(
+        '--strict-config',
+        action='store_true',
+        help='fail (instead of warning) on a top-level config key that '
+        'looks like a misspelling of one the Runner reads')
 
 
 def build_train_config(args: argparse.Namespace) -> Config:
@@ -93,6 +112,10 @@ def build_train_config(args: argparse.Namespace) -> Config:
             ckpt.pop('rule', None)
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
+    if getattr(args, 'unsafe_pickle', False):
+        cfg.unsafe_pickle = True
+    if getattr(args, 'strict_config', False):
+        check_config_keys(cfg, strict=True, source=args.config)
     setup_launcher(cfg, args.launcher)
     return cfg
 
@@ -108,6 +131,9 @@ def train(argv: Optional[Sequence[str]] = None) -> Runner:
 
     Raises:
         SystemExit: If an input of the config is missing.
+        RunError: A checkpoint that cannot be loaded or does not fit,
+            ``--resume`` without a checkpoint, a non-finite loss, a config
+            typo under ``--strict-config`` (docs/reliability.md).
     """
     args = parse_train_args(argv)
     register_all_modules()
@@ -116,6 +142,8 @@ def train(argv: Optional[Sequence[str]] = None) -> Runner:
     if missing:
         raise SystemExit(f'{args.config} cannot start:\n  - ' +
                          '\n  - '.join(missing))
+    if cfg.get('resume') and not cfg.get('load_from'):
+        resume_checkpoint(cfg.work_dir)  # fails when there is none
     runner = Runner.from_cfg(cfg)
     runner.train()
     return runner

@@ -1,12 +1,27 @@
-from .checkpoint import register_checkpoint_loader
+from .checkpoint import (allow_unsafe_pickle, check_checkpoint_fits,
+                         load_checkpoint_file, register_checkpoint_loader,
+                         unsafe_pickle_allowed)
+from .config_check import check_config_keys
+from .errors import (CheckpointFileError, CheckpointMismatchError,
+                     ConfigKeyError, NonFiniteError, NumClassesError,
+                     ResumeError, RunError, UnsafePickleError)
 from .hooks import *  # noqa: F401,F403
+from .hooks.checkpoint_hook import AtomicCheckpointHook
+from .hooks.non_finite_hook import NonFiniteCheckHook
+from .hooks.run_checks_hook import RunChecksHook, resume_checkpoint
 from .optim_constructor import TeacherAwareOptimWrapperConstructor
 from .optim_wrappers import CPUAutocastOptimWrapper
 from .runner_utils import setup_amp, setup_launcher
 
 __all__ = [
     'register_checkpoint_loader', 'CPUAutocastOptimWrapper', 'setup_amp',
-    'setup_launcher', 'TeacherAwareOptimWrapperConstructor'
+    'setup_launcher', 'TeacherAwareOptimWrapperConstructor',
+    'load_checkpoint_file', 'allow_unsafe_pickle', 'unsafe_pickle_allowed',
+    'check_checkpoint_fits', 'check_config_keys', 'RunError',
+    'CheckpointFileError', 'CheckpointMismatchError', 'UnsafePickleError',
+    'ConfigKeyError', 'NonFiniteError', 'NumClassesError', 'ResumeError',
+    'AtomicCheckpointHook', 'NonFiniteCheckHook', 'RunChecksHook',
+    'resume_checkpoint'
 ]
 
 register_checkpoint_loader()

@@ -1,0 +1,138 @@
+"""Checks before a run starts and on every checkpoint the Runner loads."""
+import os.path as osp
+from typing import List, Optional
+
+from mmengine.hooks import Hook
+from mmengine.model import BaseTTAModel, is_model_wrapper
+from mmengine.runner import BaseLoop
+from mmengine.runner.checkpoint import find_latest_checkpoint
+
+from recon3d.registry import HOOKS
+from ..checkpoint import allow_unsafe_pickle, check_checkpoint_fits
+from ..config_check import check_config_keys
+from ..errors import NumClassesError, ResumeError
+
+__all__ = ['RunChecksHook', 'resume_checkpoint']
+
+
+def resume_checkpoint(work_dir: str) -> str:
+    """The checkpoint an auto-resume in ``work_dir`` would load.
+
+    Raises:
+        ResumeError: no ``last_checkpoint`` in ``work_dir``, or it names a
+            file that does not exist.
+    """
+    last = find_latest_checkpoint(work_dir)
+    if not last:
+        raise ResumeError(
+            f'--resume: no checkpoint to resume in {work_dir} (no '
+            'last_checkpoint file there); start without --resume, or give '
+            'the checkpoint: --resume PATH')
+    if '://' not in last and not osp.isfile(last):
+        raise ResumeError(
+            f'--resume: {osp.join(work_dir, "last_checkpoint")} names '
+            f'{last}, which does not exist; give a checkpoint: '
+            '--resume PATH')
+    return last
+
+
+def _bare_model(model):
+    while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
+        model = model.module
+    return model
+
+
+def _num_outputs(model) -> Optional[int]:
+    head = getattr(_bare_model(model), 'cls_head', None)
+    n = getattr(head, 'num_classes', None)
+    return n if isinstance(n, int) else None
+
+
+def _datasets(runner) -> List[tuple]:
+    """(name, dataset) of every loop already built by the Runner."""
+    found = []
+    for name in ('train', 'val', 'test'):
+        loop = getattr(runner, f'_{name}_loop', None)
+        loader = getattr(loop, 'dataloader', None) \
+            if isinstance(loop, BaseLoop) else None
+        if loader is not None:
+            found.append((name, loader.dataset))
+    return found
+
+
+@HOOKS.register_module()
+class RunChecksHook(Hook):
+    """Refuse a run that would silently do the wrong thing.
+
+    Before the run (``before_run``, before any weight is loaded):
+
+    - ``unsafe_pickle=True`` at the top of the config allows a full
+      unpickling of checkpoint files for this run (see
+      :mod:`recon3d.engine.checkpoint`); off by default;
+    - top-level config keys that look like a misspelling of a key the
+      Runner reads are reported (:mod:`recon3d.engine.config_check`);
+    - ``resume=True`` without ``load_from`` needs a checkpoint in the work
+      dir (:class:`ResumeError` otherwise; mmengine would train from
+      scratch);
+    - a classifier's ``cls_head.num_classes`` must equal the number of
+      ``classes`` in the metainfo of each dataset of the run
+      (:class:`NumClassesError`).
+
+    On every checkpoint the Runner loads (``load_from``, ``resume``,
+    ``tools/test.py``), ``after_load_checkpoint`` checks that it fits the
+    model exactly: missing, unexpected and mis-shaped keys raise
+    :class:`~recon3d.engine.checkpoint.CheckpointMismatchError` (mmengine
+    would log them and run with random weights). Fine-tuning from a
+    pretrained trunk goes through ``model.init_cfg`` (``Pretrained``),
+    which has its own rule.
+
+    Args:
+        strict_load (bool): Check loaded checkpoints. Defaults to True.
+    """
+    priority = 'VERY_HIGH'
+
+    def __init__(self, strict_load: bool = True) -> None:
+        self.strict_load = strict_load
+        self._unsafe = None
+        self._source: Optional[str] = None
+
+    def before_run(self, runner) -> None:
+        cfg = runner.cfg
+        if cfg.get('unsafe_pickle', False):
+            self._unsafe = allow_unsafe_pickle(True)
+            self._unsafe.__enter__()
+        check_config_keys(cfg, source=cfg.filename or '')
+        if cfg.get('resume', False) and not cfg.get('load_from'):
+            self._source = resume_checkpoint(runner.work_dir)
+        else:
+            self._source = cfg.get('load_from')
+        self.check_num_classes(runner)
+
+    @staticmethod
+    def check_num_classes(runner) -> None:
+        """Raise :class:`NumClassesError` on a head/dataset mismatch."""
+        n = _num_outputs(runner.model)
+        if n is None:
+            return
+        for name, dataset in _datasets(runner):
+            classes = (getattr(dataset, 'metainfo', None) or {}).get(
+                'classes')
+            if classes and len(classes) != n:
+                shown = ', '.join(map(str, list(classes)[:10]))
+                more = ', ...' if len(classes) > 10 else ''
+                raise NumClassesError(
+                    f'model.cls_head.num_classes={n}, but the {name} '
+                    f'dataset ({type(dataset).__name__}) has '
+                    f'{len(classes)} classes ({shown}{more}); set '
+                    f'model.cls_head.num_classes={len(classes)} or use the '
+                    'dataset the model was made for')
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        if self.strict_load:
+            check_checkpoint_fits(runner.model, checkpoint,
+                                  self._source or 'the checkpoint')
+
+    def after_run(self, runner) -> None:
+        if self._unsafe is not None:
+            self._unsafe.__exit__(None, None, None)
+            self._unsafe = None
