@@ -1,5 +1,5 @@
 """What the ReCon encoder's two streams hand to necks and heads."""
-from typing import List, NamedTuple, Optional
+from typing import List, NamedTuple, Optional, Sequence
 
 import torch
 
@@ -18,12 +18,16 @@ class PointTokens(NamedTuple):
         neighborhood (Tensor): [B, G, K, 3] centre-relative groups.
         mask (BoolTensor | None): [B, G], True = masked; None if unmasked.
             V = G - number of masked groups per sample.
+        block_outputs (list[Tensor]): [B, V, C] local tokens after each
+            block of the backbone's ``out_indices`` (before the final
+            LayerNorm); empty by default.
     """
     tokens: torch.Tensor
     block_inputs: List[torch.Tensor]
     center: torch.Tensor
     neighborhood: torch.Tensor
     mask: Optional[torch.Tensor]
+    block_outputs: Sequence[torch.Tensor] = ()
 
 
 class ReConTokens(NamedTuple):

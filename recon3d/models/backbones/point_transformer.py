@@ -1,5 +1,5 @@
 """The local stream of the ReCon encoder."""
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -62,6 +62,9 @@ class PointTransformer(BaseModule):
             groups (about 2.5× less patch-embedding work at ratio 0.6). The
             BatchNorm statistics then come from visible groups only, unlike
             the official code, so it is off by default. Defaults to False.
+        out_indices (Sequence[int]): Blocks whose output local tokens are
+            also returned (``PointTokens.block_outputs``), e.g. (3, 7, 11)
+            for part segmentation. Defaults to ().
         init_cfg (dict, optional): mmengine init config.
     """
 
@@ -76,6 +79,7 @@ class PointTransformer(BaseModule):
                  mask_ratio: float = 0.6,
                  mask_type: str = 'rand',
                  embed_visible_only: bool = False,
+                 out_indices: Sequence[int] = (),
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if mask_type not in ('rand', 'block'):
@@ -90,6 +94,11 @@ class PointTransformer(BaseModule):
         self.mask_ratio = mask_ratio
         self.mask_type = mask_type
         self.embed_visible_only = embed_visible_only
+        self.out_indices = tuple(int(i) for i in out_indices)
+        bad = [i for i in self.out_indices if not 0 <= i < depth]
+        if bad:
+            raise ValueError(f'out_indices {bad} are not blocks of a depth '
+                             f'{depth} backbone')
         self.patch_embed = PointPatchEmbed(embed_dims)
         self.pos_embed = nn.Sequential(
             nn.Linear(3, 128), nn.GELU(), nn.Linear(128, embed_dims))
@@ -163,8 +172,11 @@ class PointTransformer(BaseModule):
                 tokens = self.patch_embed(neighborhood)
                 tokens = tokens[visible].reshape(B, -1, self.embed_dims)
         pos = self.pos_embed(vis_center)
-        block_inputs = []
-        for block in self.blocks:
+        block_inputs, block_outputs = [], []
+        for i, block in enumerate(self.blocks):
             tokens, normed = block(tokens, pos)
             block_inputs.append(normed)
-        return PointTokens(tokens, block_inputs, center, neighborhood, mask)
+            if i in self.out_indices:
+                block_outputs.append(tokens)
+        return PointTokens(tokens, block_inputs, center, neighborhood, mask,
+                           block_outputs)
