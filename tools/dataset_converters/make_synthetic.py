@@ -10,6 +10,8 @@ Examples::
         --out data/ScanObjectNN
     python tools/dataset_converters/make_synthetic.py \
         --format modelnet40_fewshot --out data/ModelNetFewshot
+    python tools/dataset_converters/make_synthetic.py --format shapenetpart \
+        --out data/shapenetcore_partanno_segmentation_benchmark_v0_normal
 
 The configs then run unchanged on the written folder. ``modelnet40_fewshot``
 draws its folds from ``--modelnet-root`` (default: the ModelNet40 folder
@@ -117,12 +119,26 @@ def _modelnet40_fewshot(args: argparse.Namespace,
     return counts
 
 
+def _shapenetpart(args: argparse.Namespace, progress: OnProgress) -> dict:
+    from recon3d.datasets.synthetic import write_shapenet_part
+    return write_shapenet_part(
+        args.out,
+        train_per_class=args.train_per_class,
+        val_per_class=args.val_per_class,
+        test_per_class=args.test_per_class,
+        seed=args.seed,
+        num_points=args.num_points,
+        progress=progress,
+        overwrite=args.force)
+
+
 #: --format choice -> writer(args, progress) -> counts written.
 WRITERS: Dict[str, Callable[[argparse.Namespace, OnProgress], dict]] = {
     'shapenet55': _shapenet55,
     'modelnet40': _modelnet40,
     'scanobjectnn': _scanobjectnn,
     'modelnet40_fewshot': _modelnet40_fewshot,
+    'shapenetpart': _shapenetpart,
 }
 
 #: Per-format defaults of the options whose default is None.
@@ -132,6 +148,8 @@ DEFAULTS: Dict[str, Dict[str, int]] = {
     'modelnet40': dict(test_per_class=20, num_points=8192),
     'scanobjectnn': dict(test_per_class=15, num_points=2048),
     'modelnet40_fewshot': dict(test_per_class=20, num_points=8192),
+    # about the size of the real files (2,000-3,000 points)
+    'shapenetpart': dict(test_per_class=12, num_points=2500),
 }
 
 
@@ -156,13 +174,19 @@ def parse_args() -> argparse.Namespace:
         '--test-per-class',
         type=int,
         help='test shapes per class (default: 20 for modelnet40 and '
-        'modelnet40_fewshot, else 15)')
+        'modelnet40_fewshot, 12 for shapenetpart, else 15)')
+    parser.add_argument(
+        '--val-per-class',
+        type=int,
+        default=8,
+        help='shapenetpart: val shapes per category')
     parser.add_argument('--seed', type=int, default=0, help='dataset seed')
     parser.add_argument(
         '--num-points',
         type=int,
-        help='points per shape (default: 2048 for scanobjectnn, else 8192; '
-        'for ModelNet40 the points of the .dat pickles)')
+        help='points per shape (default: 2048 for scanobjectnn, about 2500 '
+        'for shapenetpart, else 8192; for ModelNet40 the points of the .dat '
+        'pickles)')
     parser.add_argument(
         '--image-size',
         type=int,
