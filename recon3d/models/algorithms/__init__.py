@@ -1,5 +1,6 @@
 from .point_classifier import PointClassifier
+from .point_encoder import PointEncoder
 from .recon import ReCon
 from .zero_shot_classifier import ZeroShotClassifier
 
-__all__ = ['ReCon', 'PointClassifier', 'ZeroShotClassifier']
+__all__ = ['ReCon', 'PointClassifier', 'PointEncoder', 'ZeroShotClassifier']
