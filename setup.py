@@ -36,5 +36,6 @@ setup(
     extras_require=dict(
         tests=read_requirements('tests.txt'),
         io=read_requirements('io.txt')),
+    entry_points=dict(console_scripts=['recon3d = recon3d.cli:main']),
     zip_safe=False,
 )

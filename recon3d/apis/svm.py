@@ -9,8 +9,8 @@ from recon3d.registry import METRICS
 
 
 @torch.no_grad()
-def extract_features(model: torch.nn.Module,
-                     dataloader: Iterable) -> List[dict]:
+def collect_predictions(model: torch.nn.Module,
+                        dataloader: Iterable) -> List[dict]:
     """Run ``model.val_step`` over a dataloader in eval mode.
 
     Args:
@@ -42,7 +42,7 @@ def evaluate_svm(model: torch.nn.Module, dataloader: Iterable,
             official ``C=0.075``.
     """
     metric = METRICS.build(dict(metric or dict(type='SVMAccuracy')))
-    samples = extract_features(model, dataloader)
+    samples = collect_predictions(model, dataloader)
     metric.process(None, samples)
     result: Dict[str, float] = metric.compute_metrics(metric.results)
     return float(np.asarray(result['accuracy']))

@@ -39,8 +39,8 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 
 __all__ = [
-    'PointFileError', 'read_points', 'ARRAY_SUFFIXES', 'MESH_SUFFIXES',
-    'POINT_SUFFIXES', 'resample_points'
+    'PointFileError', 'read_points', 'check_points', 'ARRAY_SUFFIXES',
+    'MESH_SUFFIXES', 'POINT_SUFFIXES', 'resample_points'
 ]
 
 ARRAY_SUFFIXES = ('.npy', '.npz', '.txt', '.xyz', '.pts')
@@ -110,7 +110,7 @@ def _read_npz(path: str) -> Dict[str, np.ndarray]:
         points = np.asarray(archive[key])
         extra = {k: np.asarray(archive[k]) for k in ('normals', 'colors')
                  if k in names and k != key}
-    _check_matrix(path, points)
+    check_points(path, points)
     fields = _array_columns(points)
     for name, value in extra.items():
         if value.shape != (len(points), 3):
@@ -121,16 +121,23 @@ def _read_npz(path: str) -> Dict[str, np.ndarray]:
     return fields
 
 
-def _check_matrix(path: str, array: np.ndarray) -> None:
+def check_points(source: str, array: np.ndarray) -> None:
+    """Refuse an array that is not [N, C >= 3] numbers.
+
+    Raises:
+        PointFileError: Naming ``source`` and what is wrong.
+    """
     if array.dtype.kind not in 'fiub':
         raise PointFileError(
-            path, f'holds {array.dtype} values, not numbers')
+            source, f'holds {array.dtype} values, not numbers')
     if array.ndim != 2:
         raise PointFileError(
-            path, f'expected an [N, C] array, got shape {list(array.shape)}')
+            source, f'expected an [N, C] array, got shape '
+            f'{list(array.shape)}')
     if array.shape[1] < 3:
         raise PointFileError(
-            path, f'has {array.shape[1]} column(s); need at least 3 (x y z)')
+            source, f'has {array.shape[1]} column(s); need at least 3 '
+            '(x y z)')
 
 
 def _read_array_file(path: str, suffix: str) -> Dict[str, np.ndarray]:
@@ -140,7 +147,7 @@ def _read_array_file(path: str, suffix: str) -> Dict[str, np.ndarray]:
         array = np.load(path, allow_pickle=False)
     else:
         array = _read_text(path)
-    _check_matrix(path, array)
+    check_points(path, array)
     return _array_columns(array)
 
 

@@ -9,6 +9,7 @@ from .hooks import *  # noqa: F401,F403
 from .hooks.checkpoint_hook import AtomicCheckpointHook
 from .hooks.non_finite_hook import NonFiniteCheckHook
 from .hooks.run_checks_hook import RunChecksHook, resume_checkpoint
+from .log_levels import init_info_at_debug, paramwise_at_debug
 from .optim_constructor import TeacherAwareOptimWrapperConstructor
 from .optim_wrappers import CPUAutocastOptimWrapper
 from .runner_utils import setup_amp, setup_launcher
@@ -21,7 +22,8 @@ __all__ = [
     'CheckpointFileError', 'CheckpointMismatchError', 'UnsafePickleError',
     'ConfigKeyError', 'NonFiniteError', 'NumClassesError', 'ResumeError',
     'AtomicCheckpointHook', 'NonFiniteCheckHook', 'RunChecksHook',
-    'resume_checkpoint'
+    'resume_checkpoint', 'init_info_at_debug', 'paramwise_at_debug'
 ]
 
 register_checkpoint_loader()
+init_info_at_debug()

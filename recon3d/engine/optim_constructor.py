@@ -4,6 +4,7 @@ import torch.nn as nn
 from mmengine.optim import DefaultOptimWrapperConstructor
 
 from recon3d.registry import OPTIM_WRAPPER_CONSTRUCTORS
+from .log_levels import paramwise_at_debug
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
@@ -51,7 +52,12 @@ class TeacherAwareOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         from recon3d.models.teachers import BaseTeacher
         if isinstance(module, BaseTeacher):
             return
-        super().add_params(params, module, prefix, is_dcn_module)
+        if prefix == '':
+            # One 'paramwise_options' line per parameter: DEBUG only.
+            with paramwise_at_debug():
+                super().add_params(params, module, prefix, is_dcn_module)
+        else:
+            super().add_params(params, module, prefix, is_dcn_module)
         if prefix == '' and self.prefix_lr_mult:
             self._apply_prefix_lr_mult(params, module)
 
