@@ -1,6 +1,6 @@
 """Check a config's input files before a long run starts."""
 import os.path as osp
-from typing import List
+from typing import Iterator, List, Tuple
 
 # Dataset type -> the make_synthetic.py format that writes its layout.
 SYNTHETIC_FORMATS = {
@@ -28,36 +28,109 @@ def _walk(node, path=''):
         yield path, node
 
 
-def find_missing_inputs(cfg) -> List[str]:
-    """List the data folders and local weight files a config needs but that
-    do not exist, each with how to provide it.
+def _teachers(node, path: str) -> Iterator[Tuple[str, dict]]:
+    """``(path, config)`` of every teacher config under ``node``: dicts whose
+    ``type`` is a registered teacher (not descending into them)."""
+    from recon3d.registry import TEACHERS
+    if isinstance(node, dict):
+        kind = node.get('type')
+        if isinstance(kind, str) and TEACHERS.get(kind) is not None:
+            yield path, node
+            return
+        for key, value in node.items():
+            yield from _teachers(value, f'{path}.{key}')
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _teachers(value, f'{path}[{i}]')
 
-    Looks at ``<split>_dataloader.dataset.data_root``, every ``pretrained``
-    value under ``model`` that is a local path, and ``load_from`` (unless
-    resuming).
+
+def _train_dataset(cfg):
+    """The train dataset config, or None."""
+    return ((cfg.get('train_dataloader') or {}).get('dataset')) or None
+
+
+def _check_teachers(cfg, bad_roots: set) -> List[str]:
+    """Every teacher's weights (or cache, and the cache's key list against
+    the train dataset), without building a teacher."""
+    from recon3d.registry import TEACHERS
+    problems = []
+    for path, teacher in _teachers(cfg.get('model') or {}, 'model'):
+        teacher = teacher.to_dict() if hasattr(teacher, 'to_dict') else \
+            dict(teacher)
+        cls = TEACHERS.get(teacher['type'])
+        found = cls.check_config(teacher)
+        problems += [
+            f'{path}: ' + p.replace('model.<teacher>', path) +
+            ('' if teacher['type'] == 'CachedTeacher' else
+             f' For a run without these weights: --cfg-options '
+             f'{path}.pretrained=None (random weights).') for p in found
+        ]
+        dataset = _train_dataset(cfg)
+        if found or teacher['type'] != 'CachedTeacher' or dataset is None \
+                or _inner(dataset).get('data_root') in bad_roots:
+            continue
+        from recon3d.models.teachers import (cache_dataset, check_keys,
+                                             dataset_keys, read_index)
+        index = read_index(teacher['cache'])
+        modality = index['modality']
+        try:
+            keys = dataset_keys(
+                cache_dataset(dataset, modality), modality,
+                index.get('key', 'file_name'))
+        except (OSError, ValueError, KeyError) as error:
+            problems.append(f'train_dataloader.dataset: {error}')
+            continue
+        problems += [
+            f'{path}: {p}' for p in check_keys(index, keys, teacher['cache'])
+        ]
+    return problems
+
+
+def _inner(dataset: dict) -> dict:
+    """The dataset inside wrappers (e.g. HoldoutSplit)."""
+    while 'data_root' not in dataset and isinstance(
+            dataset.get('dataset'), dict):
+        dataset = dataset['dataset']
+    return dataset
+
+
+def find_missing_inputs(cfg) -> List[str]:
+    """List the inputs a config needs but that are missing or do not fit,
+    each with how to provide it.
+
+    Looks at ``<split>_dataloader.dataset.data_root``; every teacher under
+    ``model`` (its weights: a local file, or a tag's file in its cache, or a
+    tag that ``download=True`` could fetch; for a ``CachedTeacher``, a
+    finished cache that matches the teacher and the train dataset's list);
+    every other ``pretrained`` value under ``model`` that is a local path;
+    and ``load_from`` (unless resuming). Nothing is downloaded and no model
+    is built.
 
     Args:
         cfg (Config): The full config.
 
     Returns:
-        list[str]: One message per missing input; empty when all exist.
+        list[str]: One message per problem; empty when all inputs are
+        there.
     """
-    problems, seen_roots = [], set()
+    problems, bad_roots = [], set()
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        dataset = (cfg.get(loader) or {}).get('dataset') or {}
-        while 'data_root' not in dataset and isinstance(
-                dataset.get('dataset'), dict):
-            dataset = dataset['dataset']  # a wrapper, e.g. HoldoutSplit
+        dataset = _inner((cfg.get(loader) or {}).get('dataset') or {})
         root = dataset.get('data_root')
-        if root and not osp.isdir(root) and root not in seen_roots:
-            seen_roots.add(root)
+        if root and not osp.isdir(root) and root not in bad_roots:
+            bad_roots.add(root)
             fmt = SYNTHETIC_FORMATS.get(dataset.get('type'))
             hint = ('; to run on generated data instead: python '
                     'tools/dataset_converters/make_synthetic.py --format '
                     f'{fmt} --out {root}') if fmt else ''
             problems.append(f'{loader}: dataset folder {root!r} does not '
                             f'exist (see docs/get_started.md){hint}')
+    problems += _check_teachers(cfg, bad_roots)
+    teacher_paths = [p for p, _ in _teachers(cfg.get('model') or {},
+                                             'model')]
     for path, value in _walk(cfg.get('model') or {}, 'model'):
+        if any(path.startswith(p + '.') for p in teacher_paths):
+            continue
         if path.endswith('.pretrained') and _is_local_path(value) \
                 and not osp.isfile(value):
             problems.append(

@@ -2,8 +2,12 @@
 
 Nothing here downloads: HF_HUB_OFFLINE is set, hub tags are only used to
 check that they fail fast, and every weights file is written by the test.
+Caches of teachers: test_teacher_cache.py.
 """
+import inspect
 import random
+import subprocess
+import sys
 import time
 
 import open_clip
@@ -11,6 +15,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.config import Config
 from mmengine.model import BaseModule, initialize
 from mmengine.runner.checkpoint import get_state_dict
 from safetensors.torch import save_file
@@ -22,6 +27,7 @@ from recon3d.models.teachers import (IMAGENET_MEAN, IMAGENET_STD,
                                      TimmImageTeacher, load_weights_file,
                                      register_tiny_clip)
 from recon3d.registry import TEACHERS
+from recon3d.utils import find_missing_inputs
 
 TINY_VIT = dict(embed_dim=32, depth=1, num_heads=2, img_size=32, patch_size=8)
 TEXTS = ['chair', 'airplane', 'lamp', 'table', 'car', 'sofa', 'bed', 'mug']
@@ -187,7 +193,6 @@ def test_text_features_deterministic():
 def test_text_teacher_equals_open_clip(tiny_clip_file):
     model, path = tiny_clip_file
     teacher = tiny_text(pretrained=path)
-    teacher.init_weights()
     prompts = [teacher.prompt(t, 13) for t in TEXTS]
     tokens = open_clip.get_tokenizer(TINY_CLIP_NAME)(prompts)
     with torch.no_grad():
@@ -253,16 +258,22 @@ def test_image_teacher_resizes(build):
 
 
 @pytest.mark.parametrize('build', [tiny_text, tiny_image, tiny_timm])
-def test_never_in_state_dicts(build):
+def test_network_outside_the_module_tree(build):
+    """The one mechanism: the frozen network is not a submodule, so no
+    state dict, optimizer or train() sees it; device moves still do."""
     parent = nn.Module()
     parent.teacher = build()
     parent.head = nn.Linear(2, 2)
     assert list(parent.state_dict()) == ['head.weight', 'head.bias']
     assert list(get_state_dict(parent)) == ['head.weight', 'head.bias']
     assert parent.teacher.state_dict() == {}
+    assert [n for n, _ in parent.named_parameters()] == \
+        ['head.weight', 'head.bias']
     assert len(parent.teacher.full_state_dict()) > 0
+    assert 'frozen: ' in repr(parent.teacher)
 
-    # Loading never reports the teacher missing, nor changes it.
+    # Loading never reports the teacher missing, nor changes it; teacher
+    # keys in a checkpoint are unexpected.
     before = {
         k: v.clone()
         for k, v in parent.teacher.full_state_dict().items()
@@ -270,9 +281,16 @@ def test_never_in_state_dicts(build):
     state = parent.state_dict()
     parent.load_state_dict(state, strict=True)
     bogus = {f'teacher.{k}': torch.zeros_like(v) for k, v in before.items()}
-    parent.load_state_dict({**state, **bogus}, strict=True)
+    with pytest.raises(RuntimeError, match='Unexpected key.*teacher'):
+        parent.load_state_dict({**state, **bogus}, strict=True)
     after = parent.teacher.full_state_dict()
     assert all(torch.equal(after[k], v) for k, v in before.items())
+
+    parent.train()
+    assert not any(m.training for m in parent.teacher._frozen.values())
+    parent.double()
+    assert all(v.dtype in (torch.float64, torch.int64, torch.bool)
+               for v in parent.teacher.full_state_dict().values())
 
 
 @pytest.mark.parametrize('build, inputs, pretrained', [
@@ -281,8 +299,8 @@ def test_never_in_state_dicts(build):
     (tiny_timm, random_images(2, 32), 'timm'),
     (tiny_timm, random_images(2, 32), None),
 ])
-def test_parent_init_cfg_leaves_teacher(build, inputs, pretrained,
-                                        tiny_clip_file, tmp_path):
+def test_parent_init_cfg_never_reaches_teacher(build, inputs, pretrained,
+                                               tiny_clip_file, tmp_path):
     if pretrained == 'clip':
         pretrained = tiny_clip_file[1]
     elif pretrained == 'timm':
@@ -299,18 +317,10 @@ def test_parent_init_cfg_leaves_teacher(build, inputs, pretrained,
             self.head = nn.Linear(2, 2)
 
     parent = Parent()
-    parent.teacher.init_weights()
     expected = parent.teacher(inputs)
-    # The threat: a parent's init_cfg reaches the teacher's layers ...
     initialize(parent, init_cfg)
-    assert not torch.allclose(parent.teacher(inputs), expected)
-    # ... and the parent's init_weights() then has the teacher reload.
     parent.init_weights()
     assert torch.count_nonzero(parent.head.weight) == 0
-    torch.testing.assert_close(parent.teacher(inputs), expected)
-    # A second parent init (e.g. a rebuilt runner) restores it again.
-    parent._is_init = False
-    parent.init_weights()
     torch.testing.assert_close(parent.teacher(inputs), expected)
 
 
@@ -331,12 +341,10 @@ def test_round_trip_own_weights(build, inputs, tmp_path):
     assert not torch.allclose(other(inputs), saved(inputs))
     torch.manual_seed(6)
     loaded = build(pretrained=path, **extra)
-    loaded.init_weights()
     torch.testing.assert_close(loaded(inputs), saved(inputs))
 
 
-def test_weights_loaded_before_first_use(tiny_clip_file):
-    """A teacher whose init_weights() was never called loads itself."""
+def test_weights_loaded_at_construction(tiny_clip_file):
     model, path = tiny_clip_file
     imgs = random_images(2, 32)
     with torch.no_grad():
@@ -365,7 +373,6 @@ def test_timm_teacher_loads_timm_045_layout(tmp_path):
     torch.save(state, path)
 
     teacher = tiny_timm(pretrained=str(path))
-    teacher.init_weights()
     imgs = random_images(8, 32)
     out = teacher(imgs)
     assert out.shape == (8, 16)
@@ -394,17 +401,15 @@ def test_timm_teacher_loads_timm_045_layout(tmp_path):
         **state, 'dist_token': torch.zeros(1, 1, 32)
     }, tmp_path / 'extra.pth')
     with pytest.raises(KeyError, match='dist_token'):
-        tiny_timm(pretrained=str(tmp_path / 'extra.pth')).init_weights()
+        tiny_timm(pretrained=str(tmp_path / 'extra.pth'))
     with pytest.raises(KeyError, match='pre_logits.fc.weight'):
-        tiny_timm(
-            pretrained=str(path), representation_size=None).init_weights()
+        tiny_timm(pretrained=str(path), representation_size=None)
 
 
 def test_timm_teacher_resamples_pos_embed(tmp_path):
     path = tmp_path / 'vit.pth'
     torch.save(tiny_vit_045_state(), path)
     teacher = tiny_timm(pretrained=str(path), img_size=16)
-    teacher.init_weights()
     assert teacher.img_size == (16, 16)
     assert teacher(random_images(2, 32)).shape == (2, 16)
 
@@ -420,17 +425,21 @@ def test_missing_local_file_fails_fast(build, tmp_path):
 
 
 @pytest.mark.parametrize('cls', [OpenCLIPTextTeacher, OpenCLIPImageTeacher])
-def test_hub_tag_offline_fails_fast(cls, monkeypatch):
-    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+def test_hub_tag_not_cached_fails_fast(cls, monkeypatch):
+    """Without download=True a tag is looked up in the cache only; with it,
+    HF_HUB_OFFLINE stops the download at once."""
     start = time.perf_counter()
     with pytest.raises(RuntimeError) as error:
         cls(model_name='ViT-B-32', pretrained='openai')
-    assert time.perf_counter() - start < FAST_S
     message = str(error.value)
     assert "ViT-B-32 pretrained='openai'" in message
-    assert 'HF_HUB_OFFLINE' in message
+    assert 'downloads are off' in message and 'download=True' in message
     assert "pretrained='path/to/file'" in message
-    assert 'ViT-B-32-quickgelu' in message
+    assert 'QuickGELU' in message
+    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+    with pytest.raises(RuntimeError, match='HF_HUB_OFFLINE is set'):
+        cls(model_name='ViT-B-32', pretrained='openai', download=True)
+    assert time.perf_counter() - start < FAST_S
 
 
 def test_hub_tag_from_cache(monkeypatch, tmp_path):
@@ -461,7 +470,7 @@ def test_hub_tag_from_cache(monkeypatch, tmp_path):
     assert teacher.weights_file.startswith(str(snapshot))
     assert any(
         isinstance(m, open_clip.transformer.QuickGELU)
-        for m in teacher.modules())
+        for m in teacher.clip.modules())
     prompts = [teacher.prompt(t, 5) for t in TEXTS]
     with torch.no_grad():
         expected = model.encode_text(
@@ -479,7 +488,8 @@ def test_unreachable_hub_fails_fast(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     start = time.perf_counter()
     with pytest.raises(RuntimeError, match='cannot be reached'):
-        OpenCLIPTextTeacher(model_name='ViT-B-32', pretrained='openai')
+        OpenCLIPTextTeacher(
+            model_name='ViT-B-32', pretrained='openai', download=True)
     assert time.perf_counter() - start < FAST_S
 
 
@@ -497,3 +507,121 @@ def test_load_weights_file_formats(tmp_path):
         state = load_weights_file(str(tmp_path / name))
         assert set(state) == set(expected)
         assert all(torch.equal(state[k], v) for k, v in expected.items())
+
+
+def test_one_pretrained_default_and_no_download_unless_asked():
+    for cls in (OpenCLIPTextTeacher, OpenCLIPImageTeacher, TimmImageTeacher):
+        params = inspect.signature(cls).parameters
+        assert params['pretrained'].default is None, cls
+        assert params['download'].default is False, cls
+
+
+def test_import_does_not_load_teacher_libraries():
+    code = ('import recon3d.models, recon3d.utils, sys; '
+            "assert 'open_clip' not in sys.modules, 'open_clip'; "
+            "assert 'timm' not in sys.modules, 'timm'")
+    subprocess.run([sys.executable, '-c', code], check=True, timeout=300)
+
+
+def openai_files(tmp_path):
+    """A tiny QuickGELU CLIP in OpenAI's two formats: a state dict with
+    OpenAI's extra entries, and a TorchScript archive."""
+    register_tiny_clip()
+    torch.manual_seed(7)
+    model = open_clip.create_model(
+        TINY_CLIP_NAME, force_quick_gelu=True).eval()
+    state = dict(model.state_dict())
+    state.update(
+        input_resolution=torch.tensor(32),
+        context_length=torch.tensor(16),
+        vocab_size=torch.tensor(49408))
+    torch.save(state, tmp_path / 'openai_state.pt')
+    with pytest.warns(FutureWarning):
+        torch.jit.script(model).save(str(tmp_path / 'openai_jit.pt'))
+    return model, [str(tmp_path / n) for n in ('openai_state.pt',
+                                                 'openai_jit.pt')]
+
+
+def test_openai_format_switches_quick_gelu_on(tmp_path, monkeypatch):
+    from recon3d.models.teachers import open_clip_teachers
+    logged = []
+    monkeypatch.setattr(open_clip_teachers, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    model, files = openai_files(tmp_path)
+    imgs = random_images(4, 32)
+    prompts = [f'A model of a {t}.' for t in TEXTS[:4]]
+    tokens = open_clip.get_tokenizer(TINY_CLIP_NAME)(prompts)
+    with torch.no_grad():
+        text_ref = model.encode_text(tokens)
+        img_ref = model.encode_image(imagenet_normalize(imgs))
+    for path in files:
+        logged.clear()
+        text = tiny_text(pretrained=path)
+        image = tiny_image(pretrained=path)
+        for teacher in (text, image):
+            net = teacher.clip if teacher is text else teacher.visual
+            assert any(
+                isinstance(m, open_clip.transformer.QuickGELU)
+                for m in net.modules())
+        assert len(logged) == 2 and all('QuickGELU' in m for m in logged)
+        torch.testing.assert_close(text.encode_prompts(prompts), text_ref)
+        torch.testing.assert_close(image(imgs), img_ref)
+    # An open_clip file of a GELU model is left alone.
+    plain = tmp_path / 'open_clip.pt'
+    torch.save(open_clip.create_model(TINY_CLIP_NAME).state_dict(), plain)
+    teacher = tiny_image(pretrained=str(plain))
+    assert not any(
+        isinstance(m, open_clip.transformer.QuickGELU)
+        for m in teacher.visual.modules())
+
+
+def test_timm_tag_from_torch_hub_folder(tmp_path, monkeypatch):
+    from recon3d.models.teachers import TIMM_TEACHER_TAGS
+    monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path))
+    start = time.perf_counter()
+    with pytest.raises(RuntimeError, match='downloads are off'):
+        tiny_timm(pretrained='in21k')
+    with pytest.raises(RuntimeError, match='HF_HUB_OFFLINE'):
+        tiny_timm(pretrained='in21k', download=True)
+    assert time.perf_counter() - start < FAST_S
+    url = TIMM_TEACHER_TAGS['in21k'][1]
+    (tmp_path / 'checkpoints').mkdir()
+    torch.save(tiny_vit_045_state(),
+               tmp_path / 'checkpoints' / url.rsplit('/', 1)[1])
+    teacher = tiny_timm(pretrained='in21k')
+    assert teacher.weights_file.startswith(str(tmp_path))
+    with pytest.raises(FileNotFoundError, match='nor a known tag'):
+        tiny_timm(pretrained='in1k')
+
+
+def test_preflight_covers_every_teacher(tiny_clip_file, tmp_path):
+    """Each teacher's weights are checked before anything is built."""
+    cfg = Config(
+        dict(
+            model=dict(
+                text_teacher=dict(
+                    type='OpenCLIPTextTeacher',
+                    model_name='ViT-B-32',
+                    pretrained='openai'),
+                img_teacher=dict(
+                    type='TimmImageTeacher',
+                    pretrained=str(tmp_path / 'missing.pth')),
+                other=dict(
+                    type='OpenCLIPImageTeacher',
+                    model_name='ViT-X-0',
+                    pretrained=None),
+                fine=dict(
+                    type='OpenCLIPImageTeacher',
+                    model_name=TINY_CLIP_NAME,
+                    pretrained=tiny_clip_file[1]))))
+    start = time.perf_counter()
+    problems = find_missing_inputs(cfg)
+    assert time.perf_counter() - start < FAST_S
+    assert len(problems) == 3, problems
+    text, img, other = sorted(problems, key=lambda p: (
+        'text' not in p, 'img' not in p))
+    assert text.startswith('model.text_teacher: ')
+    assert 'model.text_teacher.download=True' in text
+    assert 'model.text_teacher.pretrained=None' in text
+    assert img.startswith('model.img_teacher: ') and 'missing.pth' in img
+    assert other.startswith('model.other: ') and "'ViT-X-0'" in other

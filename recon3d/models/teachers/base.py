@@ -1,20 +1,22 @@
 """Frozen teachers: the base class and helpers shared by all teachers."""
 import logging
-import os
 import warnings
 import zipfile
 from abc import abstractmethod
 from collections import OrderedDict
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 
+from recon3d.utils.hub import local_file
+
 __all__ = [
     'BaseTeacher', 'IMAGENET_MEAN', 'IMAGENET_STD', 'load_weights_file',
-    'check_weights_file', 'preprocess_images'
+    'is_torchscript_archive', 'preprocess_images'
 ]
 
 # ImageNet statistics on the 0..1 scale. The official code normalizes the
@@ -23,29 +25,7 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def check_weights_file(path: str, what: str, how_to_get: str) -> str:
-    """Fail fast when a local weights file is missing.
-
-    Args:
-        path (str): The file a teacher was asked to load.
-        what (str): What the weights are, for the message
-            (e.g. ``'ViT-B-32 weights'``).
-        how_to_get (str): How the user can get the file, for the message.
-
-    Returns:
-        str: ``path``, expanded (``~``) when it names an existing file.
-
-    Raises:
-        FileNotFoundError: When ``path`` is not a file.
-    """
-    expanded = os.path.expanduser(path)
-    if not os.path.isfile(expanded):
-        raise FileNotFoundError(
-            f'{what}: pretrained={path!r} is not a file. {how_to_get}')
-    return expanded
-
-
-def _is_torchscript_archive(path: str) -> bool:
+def is_torchscript_archive(path: str) -> bool:
     """Whether ``path`` is a TorchScript zip (e.g. OpenAI's CLIP ``.pt``)."""
     if not zipfile.is_zipfile(path):
         return False
@@ -68,23 +48,31 @@ def load_weights_file(path: str) -> Dict[str, torch.Tensor]:
 
     Returns:
         dict[str, Tensor]: Parameter name -> tensor.
+
+    Raises:
+        ValueError: The file cannot be read as weights (the message names
+            the file).
     """
-    if path.endswith('.safetensors'):
-        from safetensors.torch import load_file
-        state = load_file(path, device='cpu')
-    elif _is_torchscript_archive(path):
-        with warnings.catch_warnings():
-            # torch 2.14 deprecates TorchScript; reading its weights is fine.
-            warnings.simplefilter('ignore', FutureWarning)
-            state = torch.jit.load(path, map_location='cpu').state_dict()
-    else:
-        state = torch.load(path, map_location='cpu', weights_only=True)
+    try:
+        if path.endswith('.safetensors'):
+            from safetensors.torch import load_file
+            state = load_file(path, device='cpu')
+        elif is_torchscript_archive(path):
+            with warnings.catch_warnings():
+                # torch 2.14 deprecates TorchScript; reading weights is fine.
+                warnings.simplefilter('ignore', FutureWarning)
+                state = torch.jit.load(path, map_location='cpu').state_dict()
+        else:
+            state = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as error:
+        raise ValueError(f'{path} cannot be read as a weights file: '
+                         f'{type(error).__name__}: {error}') from error
     for key in ('state_dict', 'model'):
         if isinstance(state, dict) and isinstance(state.get(key), dict):
             state = state[key]
     if not isinstance(state, dict):
-        raise TypeError(f'{path} holds a {type(state).__name__}, '
-                        'not a state dict')
+        raise ValueError(f'{path} holds a {type(state).__name__}, '
+                         'not a state dict')
     if state and all(k.startswith('module.') for k in state):
         state = {k[len('module.'):]: v for k, v in state.items()}
     return dict(state)
@@ -105,9 +93,10 @@ def preprocess_images(imgs: torch.Tensor, size: Tuple[int, int],
         first (bicubic, antialiased, clamped to 0..1 like an image) when
         (H, W) != (H', W').
     """
-    if imgs.dim() != 4 or imgs.shape[1] != 3:
-        raise ValueError('expected [B, 3, H, W] RGB images, got shape '
-                         f'{tuple(imgs.shape)}')
+    if not torch.is_tensor(imgs) or imgs.dim() != 4 or imgs.shape[1] != 3:
+        shape = tuple(imgs.shape) if torch.is_tensor(imgs) else \
+            type(imgs).__name__
+        raise ValueError(f'expected [B, 3, H, W] RGB images, got {shape}')
     x = imgs.float() / 255.
     if tuple(x.shape[-2:]) != tuple(size):
         x = F.interpolate(
@@ -119,89 +108,122 @@ def preprocess_images(imgs: torch.Tensor, size: Tuple[int, int],
     return (x - mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
 
 
-def _drop_teacher_keys(module: 'BaseTeacher', state_dict: Dict[str, Any],
-                       prefix: str, local_metadata: dict) -> None:
-    """State-dict hook: remove the teacher from any state dict."""
-    if module._state_dict_visible:
-        return
-    for key in [k for k in state_dict if k.startswith(prefix)]:
-        del state_dict[key]
-    metadata = getattr(state_dict, '_metadata', None)
-    if metadata is not None:
-        for key in [
-                k for k in metadata if k == prefix[:-1] or k.startswith(prefix)
-        ]:
-            del metadata[key]
-
-
-def _keep_teacher_weights(module: 'BaseTeacher', state_dict: Dict[str, Any],
-                          prefix: str, *args: Any) -> None:
-    """Load pre-hook: the teacher keeps its weights whatever is loaded.
-
-    The teacher's entries of the incoming state dict are replaced by the
-    teacher's current tensors, so loading a checkpoint (which never holds
-    the teacher) neither reports the teacher as missing nor changes it.
-    """
-    for key in [k for k in state_dict if k.startswith(prefix)]:
-        del state_dict[key]
-    for key, value in module.full_state_dict().items():
-        state_dict[prefix + key] = value
-
-
 class BaseTeacher(BaseModule):
     """Base class of the frozen teachers.
 
-    A teacher maps a batch of one modality (images, texts) to a [B, D] float
-    feature that a student regresses. It is:
+    A teacher maps a batch of one modality (``modality``: ``'img'`` or
+    ``'text'``) to a [B, D] float feature that a student regresses. It
+    runs under ``torch.no_grad()`` and its network is always in eval mode.
 
-    - frozen: no parameter requires grad, and ``forward`` runs under
-      ``torch.no_grad()``;
-    - always in eval mode: ``train(True)`` keeps it in eval mode;
-    - never saved: a state-dict hook removes its keys from any parent's
-      ``state_dict()``, and loading a state dict never changes it;
-    - loaded by its own ``init_weights()``, from ``pretrained`` only. mmengine
-      first applies a parent's ``init_cfg`` to every submodule, teachers
-      included, then calls the children's ``init_weights()``; ``is_init`` is
-      therefore always False so that the parent always calls it, and the
-      teacher always restores its own weights afterwards. With
-      ``pretrained=None`` (random weights) those are the weights drawn at
-      construction, kept in a CPU copy. A teacher used before any
-      ``init_weights()`` call (e.g. in a test run) loads itself first.
+    **How a teacher stays out of checkpoints.** :meth:`freeze` takes the
+    teacher's network out of the module tree: its submodules leave
+    ``_modules`` and become plain attributes. Hence, with no other
+    mechanism:
 
-    Subclasses build their network, set ``out_channels``, call
-    :meth:`freeze` at the end of ``__init__``, and implement :meth:`encode`
-    and :meth:`load_pretrained_state`.
+    - ``state_dict()`` never holds a teacher tensor, so no checkpoint does,
+      and ``load_state_dict()`` expects none (a checkpoint that carries
+      some reports them as unexpected keys);
+    - ``parameters()``, ``named_modules()``, ``apply()`` and ``train()``
+      do not reach the network: no optimizer, no parent ``init_cfg`` and
+      no train-mode switch ever touches it;
+    - device and dtype moves (``.to()``, ``.cuda()``, ``.half()``) still
+      do, through :meth:`_apply`.
+
+    :meth:`full_state_dict` gives the network's own tensors. Weights are
+    loaded once, at construction, from a local file
+    (``weights_file``); None keeps the random weights drawn at construction
+    (logged as a warning: only good for tests and demos).
+
+    Subclasses build their network as ordinary submodules, set
+    ``out_channels``, call :meth:`freeze` at the end of ``__init__``, and
+    implement :meth:`encode` and :meth:`load_pretrained_state`. Where a
+    subclass finds its ``weights_file`` (a path, a known tag, a download
+    when asked) is decided by :mod:`recon3d.utils.hub`; :meth:`check_config`
+    reports, without building anything, what would stop it (the preflight
+    check of ``tools/train.py``).
 
     Args:
-        weights_file (str, optional): Local file ``init_weights()`` loads;
-            None for random weights, which are logged with a warning.
+        weights_file (str, optional): Local file to load; None for random
+            weights.
         name (str): How logs and errors name the teacher.
     """
 
     out_channels: int
+    #: The input the teacher encodes: ``'img'`` or ``'text'``.
+    modality: Optional[str] = None
 
     def __init__(self, weights_file: Optional[str], name: str) -> None:
         super().__init__(init_cfg=None)
         self.weights_file = weights_file
         self.teacher_name = name
-        self._state_dict_visible = False
-        self._weights_ready = False
-        self._random_state: Optional[Dict[str, torch.Tensor]] = None
-        self.register_state_dict_post_hook(_drop_teacher_keys)
-        self.register_load_state_dict_pre_hook(_keep_teacher_weights)
+        self._frozen: Dict[str, nn.Module] = OrderedDict()
 
-    @property
-    def is_init(self) -> bool:
-        """Always False: a parent's ``init_weights()`` must call ours."""
-        return False
+    @classmethod
+    def find_weights(cls,
+                     cfg: dict,
+                     probe_only: bool = False) -> Optional[str]:
+        """The local weights file a teacher config loads, found without
+        building the teacher; a download happens only when the config says
+        ``download=True`` (and not with ``probe_only``).
 
-    @is_init.setter
-    def is_init(self, value: bool) -> None:
-        pass
+        Args:
+            cfg (dict): The teacher's config, ``type`` included.
+            probe_only (bool): Only check that the file is there or could
+                be downloaded (preflight); returns None for a download.
 
-    def freeze(self) -> None:
-        """Freeze the built network; keep random weights when unloaded."""
-        self.requires_grad_(False)
+        Returns:
+            str | None: The file; None for random weights.
+
+        Raises:
+            FileNotFoundError: ``pretrained`` names no file (or tag).
+            RuntimeError: A tag's file is not cached and not downloadable.
+        """
+        pretrained = cfg.get('pretrained')
+        if pretrained is None:
+            return None
+        path = local_file(pretrained)
+        if path is None:
+            raise FileNotFoundError(
+                f'{cfg.get("type", cls.__name__)}: pretrained={pretrained!r} '
+                'is not a file')
+        return path
+
+    @classmethod
+    def check_config(cls, cfg: dict) -> List[str]:
+        """What would stop a teacher of this class from being built from
+        ``cfg``, found without building it (no download, no weights read):
+        the preflight check of ``tools/train.py``.
+
+        Args:
+            cfg (dict): The teacher's config, ``type`` included.
+
+        Returns:
+            list[str]: One message per problem; empty when none.
+        """
+        try:
+            cls.find_weights(cfg, probe_only=True)
+        except (OSError, RuntimeError, ValueError) as error:
+            return [str(error)]
+        return []
+
+    def freeze(self, state: Optional[Dict[str, torch.Tensor]] = None) -> None:
+        """Load the weights, freeze the network and take it out of the
+        module tree (see the class docstring).
+
+        Args:
+            state (dict, optional): The contents of ``weights_file`` when
+                the subclass already read it; read here otherwise.
+        """
+        if self._parameters:
+            raise TypeError(f'{self.teacher_name}: keep the network\'s '
+                            'parameters in submodules, not on the teacher '
+                            f'itself ({sorted(self._parameters)})')
+        for name, module in list(self._modules.items()):
+            module.requires_grad_(False)
+            module.train(False)
+            del self._modules[name]
+            object.__setattr__(self, name, module)
+            self._frozen[name] = module
         super().train(False)
         if self.weights_file is None:
             print_log(
@@ -210,48 +232,45 @@ class BaseTeacher(BaseModule):
                 'demos.',
                 logger='current',
                 level=logging.WARNING)
-            self._random_state = {
-                k: v.detach().to('cpu', copy=True)
-                for k, v in self.full_state_dict().items()
-            }
+            return
+        print_log(
+            f'{self.teacher_name}: loading {self.weights_file}',
+            logger='current',
+            level=logging.INFO)
+        if state is None:
+            state = load_weights_file(self.weights_file)
+        if set(state) == set(self.full_state_dict()):
+            self._copy_state(state)
+        else:
+            self.load_pretrained_state(state)
+
+    def _apply(self, fn, *args, **kwargs) -> 'BaseTeacher':
+        """Device/dtype moves reach the frozen network too."""
+        super()._apply(fn, *args, **kwargs)
+        for module in self._frozen.values():
+            module._apply(fn, *args, **kwargs)
+        return self
 
     def full_state_dict(self) -> Dict[str, torch.Tensor]:
-        """The teacher's own state dict (``state_dict()`` is always empty).
+        """The frozen network's tensors (``state_dict()`` is always empty).
 
         Returns:
-            dict[str, Tensor]: Detached parameters and persistent buffers.
+            dict[str, Tensor]: ``'<submodule>.<key>'`` -> tensor, sharing
+            storage with the network.
         """
-        self._state_dict_visible = True
-        try:
-            return OrderedDict(self.state_dict())
-        finally:
-            self._state_dict_visible = False
+        state = OrderedDict()
+        for name, module in self._frozen.items():
+            for key, value in module.state_dict(keep_vars=True).items():
+                state[f'{name}.{key}'] = value.detach()
+        return state
+
+    def extra_repr(self) -> str:
+        return 'frozen: ' + ', '.join(f'{name}={type(module).__name__}'
+                                      for name, module in self._frozen.items())
 
     def train(self, mode: bool = True) -> 'BaseTeacher':
         """Stay in eval mode whatever ``mode`` asks."""
         return super().train(False)
-
-    def init_weights(self) -> None:
-        """Load ``weights_file``, or restore the random construction-time
-        weights when there is none.
-
-        The file holds either the teacher's own layout
-        (:meth:`full_state_dict`, e.g. saved from another teacher) or the
-        layout of the original model, see :meth:`load_pretrained_state`.
-        """
-        if self.weights_file is None:
-            self._copy_state(self._random_state)
-        else:
-            print_log(
-                f'{self.teacher_name}: loading {self.weights_file}',
-                logger='current',
-                level=logging.INFO)
-            state = load_weights_file(self.weights_file)
-            if set(state) == set(self.full_state_dict()):
-                self._copy_state(state)
-            else:
-                self.load_pretrained_state(state)
-        self._weights_ready = True
 
     def _copy_state(self, state: Dict[str, torch.Tensor]) -> None:
         """Copy a state dict in the :meth:`full_state_dict` layout."""
@@ -261,7 +280,8 @@ class BaseTeacher(BaseModule):
 
     @abstractmethod
     def load_pretrained_state(self, state: Dict[str, torch.Tensor]) -> None:
-        """Load a state dict read from ``weights_file``.
+        """Load a state dict read from ``weights_file`` in the layout of
+        the original model.
 
         Args:
             state (dict[str, Tensor]): As read by :func:`load_weights_file`.
@@ -287,17 +307,10 @@ class BaseTeacher(BaseModule):
         Returns:
             Tensor: [B, D] float32 features, without gradient.
         """
-        self.ensure_weights()
         with torch.no_grad():
             return self.encode(inputs).float()
 
-    def ensure_weights(self) -> None:
-        """Load the weights if ``init_weights()`` was never called."""
-        if not self._weights_ready:
-            self.init_weights()
-
-    def _check_keys(self, missing: Sequence[str],
-                    unexpected: Sequence[str]) -> None:
+    def _check_keys(self, missing: List[str], unexpected: List[str]) -> None:
         """Raise on a weights file that does not match the network."""
         if missing or unexpected:
             raise KeyError(

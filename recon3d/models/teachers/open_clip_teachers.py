@@ -1,23 +1,27 @@
-"""CLIP text and image teachers built with open_clip."""
+"""CLIP text and image teachers built with open_clip.
+
+open_clip is imported when a teacher is built (or its config checked), not
+when this module is (see :mod:`.open_clip_weights`).
+"""
 import logging
-import os
 import random
-import socket
-import threading
-import urllib.parse
-import urllib.request
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import open_clip
 import torch
+from mmengine.logging import print_log
 
 from recon3d.registry import TEACHERS
-from .base import IMAGENET_MEAN, IMAGENET_STD, BaseTeacher, preprocess_images
-from .tiny import TINY_CLIP_NAME, register_tiny_clip
+from .base import (IMAGENET_MEAN, IMAGENET_STD, BaseTeacher,
+                   load_weights_file, preprocess_images)
+from .open_clip_weights import (OPENAI_FORMAT_KEYS, base_model_name,
+                                check_model_name, create_open_clip,
+                                import_open_clip, is_openai_format,
+                                normalize_model_name,
+                                resolve_open_clip_weights)
 
 __all__ = [
     'OpenCLIPTextTeacher', 'OpenCLIPImageTeacher', 'PROMPT_PREFIXES',
-    'PROMPT_SUFFIXES', 'resolve_open_clip_weights'
+    'PROMPT_SUFFIXES', 'draw_prompt_indices'
 ]
 
 _PROMPT_OBJECTS = ('model', 'image', '3D model', 'rendering model',
@@ -30,170 +34,105 @@ PROMPT_PREFIXES = ('', 'A ') + tuple(
     for prefix in (f'A {obj} of ', f'A {obj} of a '))
 PROMPT_SUFFIXES = ('.', ' with white background.', ' with black context.')
 
-# Seconds to wait for the Hugging Face endpoint before giving up.
-HUB_PROBE_TIMEOUT = 3.0
+def draw_prompt_indices(num_templates: int, num_suffixes: int,
+                        num: int) -> List[int]:
+    """Random prompt indices, drawn as ReCon draws its prompts.
 
-
-def _hub_offline() -> bool:
-    """Whether HF_HUB_OFFLINE is set, now or when huggingface_hub loaded."""
-    from huggingface_hub import constants
-    value = os.environ.get('HF_HUB_OFFLINE', '').strip().upper()
-    return bool(
-        constants.HF_HUB_OFFLINE) or value in ('1', 'ON', 'YES', 'TRUE')
-
-
-def _reachable(url: str, timeout: float) -> bool:
-    """Whether a TCP connection to ``url``'s host (or its proxy) opens
-    within ``timeout`` seconds, name lookup included."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ''
-    port = parts.port or (443 if parts.scheme == 'https' else 80)
-    proxy = urllib.request.getproxies().get(parts.scheme)
-    if proxy and not urllib.request.proxy_bypass(host):
-        proxy_parts = urllib.parse.urlsplit(proxy)
-        host, port = proxy_parts.hostname or '', proxy_parts.port or 80
-    opened = []
-
-    def probe() -> None:
-        try:
-            socket.create_connection((host, port), timeout=timeout).close()
-            opened.append(True)
-        except OSError:
-            pass
-
-    # A thread bounds the name lookup too, which has no timeout of its own.
-    thread = threading.Thread(target=probe, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    return bool(opened)
-
-
-def _hub_weights(model_name: str, tag: str, tag_cfg: dict) -> str:
-    """Local path of an open_clip tag's weights, from the Hugging Face cache
-    or downloaded; fails within a few seconds when neither is possible."""
-    from huggingface_hub import constants, hf_hub_download
-    from huggingface_hub import try_to_load_from_cache
-    repo_id, filename = os.path.split(tag_cfg['hf_hub'])
-    if filename:
-        stem, ext = os.path.splitext(filename)
-        names = ([f'{stem}.safetensors'] if ext in ('.bin', '.pth') else [])
-        names.append(filename)
-    else:
-        names = ['open_clip_model.safetensors', 'open_clip_pytorch_model.bin']
-    for name in names:
-        cached = try_to_load_from_cache(repo_id, name)
-        if isinstance(cached, str):
-            return cached
-    asked = f'open_clip {model_name} pretrained={tag!r}'
-    how_to = (f'Download {names[-1]} from https://huggingface.co/{repo_id} '
-              'on a machine with internet access, copy it here and set '
-              "pretrained='path/to/file'")
-    if tag_cfg.get('quick_gelu') and 'quickgelu' not in model_name:
-        how_to += (f' and model_name=\'{model_name}-quickgelu\' (these '
-                   'weights were trained with QuickGELU)')
-    if _hub_offline():
-        raise RuntimeError(
-            f'{asked}: the weights are not in the Hugging Face cache and '
-            f'HF_HUB_OFFLINE is set. {how_to}; or unset HF_HUB_OFFLINE on a '
-            'machine that can reach the hub.')
-    if not _reachable(constants.ENDPOINT, HUB_PROBE_TIMEOUT):
-        raise RuntimeError(
-            f'{asked}: the weights are not in the Hugging Face cache and '
-            f'{constants.ENDPOINT} cannot be reached. {how_to}.')
-    errors = []
-    for name in names:
-        try:
-            return hf_hub_download(repo_id, name)
-        except Exception as error:  # try the next file name
-            errors.append(f'{name}: {error}')
-    raise RuntimeError(
-        f'{asked}: download failed ({"; ".join(errors)}). {how_to}.')
-
-
-def resolve_open_clip_weights(
-        model_name: str,
-        pretrained: Optional[str]) -> Tuple[Optional[str], bool]:
-    """Find the local weights file an open_clip teacher will load.
+    Per sample, Python's ``random.choice`` picks a prefix, then a suffix
+    (mmengine seeds ``random``). The live text teacher and its cache both
+    call this function, so they consume the same random numbers.
 
     Args:
-        model_name (str): open_clip architecture, e.g. ``'ViT-B-32'``.
-        pretrained (str, optional): None (random weights), a local file, or
-            an open_clip pretrained tag of ``model_name`` (e.g.
-            ``'openai'``), taken from the Hugging Face cache or downloaded.
+        num_templates (int): T prefixes.
+        num_suffixes (int): S suffixes.
+        num (int): Number of samples.
 
     Returns:
-        tuple[str | None, bool]: The file (None for random weights) and
-        whether the tag's weights were trained with QuickGELU.
-
-    Raises:
-        FileNotFoundError: ``pretrained`` is neither a file nor a tag.
-        RuntimeError: A tag whose weights are not cached and cannot be
-            downloaded (offline, or the hub is unreachable).
+        list[int]: ``prefix + T * suffix`` per sample, in 0..T·S-1.
     """
-    if pretrained is None:
-        return None, False
-    if os.path.isfile(os.path.expanduser(pretrained)):
-        return os.path.expanduser(pretrained), False
-    tag_cfg = open_clip.get_pretrained_cfg(model_name, pretrained)
-    if tag_cfg.get('hf_hub'):
-        return (_hub_weights(model_name, pretrained,
-                             tag_cfg), bool(tag_cfg.get('quick_gelu', False)))
-    tags = open_clip.list_pretrained_tags_by_model(model_name)
-    raise FileNotFoundError(
-        f'open_clip {model_name}: pretrained={pretrained!r} is neither a '
-        f'file nor a pretrained tag of {model_name} (tags: {tags}). Set it '
-        'to a local open_clip checkpoint (.bin, .pt, .pth, .safetensors), '
-        'to a tag, or to None for random weights (tests and demos only).')
+    prefixes, suffixes = range(num_templates), range(num_suffixes)
+    return [
+        random.choice(prefixes) + num_templates * random.choice(suffixes)
+        for _ in range(num)
+    ]
 
 
-def _create_open_clip(model_name: str,
-                      quick_gelu: bool,
-                      context_length: Optional[int] = None) -> torch.nn.Module:
-    """Build an open_clip model with random weights (loaded later)."""
-    if model_name == TINY_CLIP_NAME:
-        register_tiny_clip()
-    kwargs = dict(pretrained=None, force_quick_gelu=quick_gelu)
-    if context_length is not None:
-        kwargs['force_context_length'] = context_length
-    # open_clip warns that the model is random; the teacher says so itself
-    # when it stays random, and loads its weights in init_weights().
-    root = logging.getLogger()
+class _OpenCLIPTeacher(BaseTeacher):
+    """What the open_clip teachers share: weights, QuickGELU, checks."""
 
-    def quiet(record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith(
-            'No pretrained weights loaded')
+    def _setup(self, model_name: str, pretrained: Optional[str],
+               download: bool) -> Tuple[str, bool, Optional[dict]]:
+        """Resolve and read the weights; decide QuickGELU.
 
-    root.addFilter(quiet)
-    try:
-        return open_clip.create_model(model_name, **kwargs)
-    finally:
-        root.removeFilter(quiet)
+        Returns:
+            tuple: The normalized model name, whether to force QuickGELU,
+            and the weights (None for random weights).
+        """
+        model_name = normalize_model_name(model_name)
+        check_model_name(model_name)
+        weights_file, quick = resolve_open_clip_weights(
+            model_name, pretrained, download)
+        name = f'{type(self).__name__}({model_name})'
+        BaseTeacher.__init__(self, weights_file, name=name)
+        self.model_name = model_name
+        self.pretrained = pretrained
+        state = None
+        if weights_file is not None:
+            state = load_weights_file(weights_file)
+            quick = quick or is_openai_format(weights_file, state)
+        model_quick = import_open_clip().get_model_config(model_name).get(
+            'quick_gelu', False)
+        if quick and not model_quick:
+            print_log(
+                f'{name}: {weights_file} holds CLIP weights trained with '
+                'QuickGELU (OpenAI format, or a tag open_clip marks so): '
+                f'building {model_name} with QuickGELU, as model_name='
+                f"'{base_model_name(model_name)}-quickgelu' would.",
+                logger='current',
+                level=logging.WARNING)
+        return model_name, quick and not model_quick, state
 
+    @classmethod
+    def find_weights(cls,
+                     cfg: dict,
+                     probe_only: bool = False) -> Optional[str]:
+        """A file, or an open_clip tag's file (see
+        :func:`resolve_open_clip_weights`)."""
+        model_name = normalize_model_name(cfg.get('model_name', 'ViT-B-32'))
+        return resolve_open_clip_weights(model_name, cfg.get('pretrained'),
+                                         cfg.get('download', False),
+                                         probe_only)[0]
 
-def _embed_dim(model_name: str) -> int:
-    """The joint text-image embedding width of an open_clip model."""
-    return int(open_clip.get_model_config(model_name)['embed_dim'])
+    @classmethod
+    def check_config(cls, cfg: dict) -> List[str]:
+        """An unknown model name, or weights that are neither a file nor a
+        cached (or, with ``download=True``, downloadable) tag."""
+        try:
+            check_model_name(
+                normalize_model_name(cfg.get('model_name', 'ViT-B-32')))
+        except ValueError as error:
+            return [str(error)]
+        return super().check_config(cfg)
 
 
 @TEACHERS.register_module()
-class OpenCLIPTextTeacher(BaseTeacher):
+class OpenCLIPTextTeacher(_OpenCLIPTeacher):
     """Frozen CLIP text tower with ReCon's random prompts.
 
     Each forward turns every category description into a prompt with a
-    random prefix and a random suffix (Python's ``random``, which mmengine
-    seeds), tokenizes it with the model's open_clip tokenizer and returns
+    random prefix and a random suffix (:func:`draw_prompt_indices`),
+    tokenizes it with the model's open_clip tokenizer and returns
     ``ln_final(x)[EOT] @ text_projection``, the output of open_clip's
     ``encode_text(normalize=False)``: **not** L2-normalized, as in ReCon.
     Only the text tower is kept.
 
-    Weights: ``pretrained='openai'`` (any open_clip tag of ``model_name``)
-    is taken from the Hugging Face cache, or downloaded at construction;
-    with HF_HUB_OFFLINE set or the hub unreachable it fails within seconds.
-    Without network, download the file elsewhere and give its path. A tag
-    trained with QuickGELU (OpenAI's) switches it on by itself; a file of
-    OpenAI weights needs a ``*-quickgelu`` ``model_name``
-    (e.g. ``'ViT-B-32-quickgelu'``). Full open_clip checkpoints,
-    text-tower-only ones and OpenAI's TorchScript ``.pt`` files load.
+    Weights (``pretrained``): a local file (full open_clip checkpoint,
+    text-tower-only one, or OpenAI's file: TorchScript archive or state
+    dict), an open_clip tag of ``model_name`` such as ``'openai'`` (taken
+    from the Hugging Face cache; downloaded only with ``download=True``),
+    or None for random weights. CLIP weights trained with QuickGELU
+    (OpenAI-format files, tags open_clip marks so) switch QuickGELU on,
+    with a log line, when ``model_name`` is not a ``*-quickgelu`` one.
     ``model_name='recon3d-tiny-clip', pretrained=None`` gives a tiny random
     model for tests and demos.
 
@@ -201,8 +140,10 @@ class OpenCLIPTextTeacher(BaseTeacher):
         model_name (str): open_clip architecture (``'ViT-B/32'`` is read as
             ``'ViT-B-32'``). Defaults to ``'ViT-B-32'``
             (ReCon's text teacher).
-        pretrained (str, optional): open_clip tag, local file, or None for
-            random weights. Defaults to ``'openai'``.
+        pretrained (str, optional): Local file, open_clip tag, or None for
+            random weights. Defaults to None.
+        download (bool): Download a tag's weights that are not cached.
+            Defaults to False.
         context_length (int, optional): Token length. None follows the
             model config (77 for CLIP, 16 for the tiny model). A shorter one
             truncates the checkpoint's positional embedding; the text
@@ -215,35 +156,33 @@ class OpenCLIPTextTeacher(BaseTeacher):
             (``templates[0] + text + suffixes[0]``). Defaults to True.
     """
 
+    modality = 'text'
+
     def __init__(self,
                  model_name: str = 'ViT-B-32',
-                 pretrained: Optional[str] = 'openai',
+                 pretrained: Optional[str] = None,
+                 download: bool = False,
                  context_length: Optional[int] = None,
                  templates: Sequence[str] = PROMPT_PREFIXES,
                  suffixes: Sequence[str] = PROMPT_SUFFIXES,
                  random_prompt: bool = True) -> None:
-        model_name = model_name.replace('/', '-')  # 'ViT-B/32' works too
-        weights_file, quick_gelu = resolve_open_clip_weights(
-            model_name, pretrained)
-        super().__init__(
-            weights_file, name=f'{type(self).__name__}({model_name})')
-        self.model_name = model_name
-        self.pretrained = pretrained
+        model_name, quick_gelu, state = self._setup(model_name, pretrained,
+                                                    download)
         self.templates = tuple(templates)
         self.suffixes = tuple(suffixes)
         self.random_prompt = random_prompt
-
-        clip = _create_open_clip(model_name, quick_gelu, context_length)
+        clip = create_open_clip(model_name, quick_gelu, context_length)
         clip.visual = None
         del clip.logit_scale
         if isinstance(clip.logit_bias, torch.nn.Parameter):
             del clip.logit_bias
         self.clip = clip
         self.context_length = int(clip.context_length)
-        self.tokenizer = open_clip.get_tokenizer(
+        self.tokenizer = import_open_clip().get_tokenizer(
             model_name, context_length=self.context_length)
-        self.out_channels = _embed_dim(model_name)
-        self.freeze()
+        self.out_channels = int(
+            import_open_clip().get_model_config(model_name)['embed_dim'])
+        self.freeze(state)
 
     @property
     def num_prompts(self) -> int:
@@ -268,12 +207,20 @@ class OpenCLIPTextTeacher(BaseTeacher):
         return (self.templates[index % num_templates] + text +
                 self.suffixes[index // num_templates])
 
+    def prompt_indices(self, num: int) -> List[int]:
+        """The prompt index of each of ``num`` samples in ``forward``:
+        random ones (:func:`draw_prompt_indices`) if ``random_prompt``,
+        else zeros (no random number drawn)."""
+        if self.random_prompt:
+            return draw_prompt_indices(
+                len(self.templates), len(self.suffixes), num)
+        return [0] * num
+
     def random_prompts(self, texts: Sequence[str]) -> List[str]:
         """One random prompt per description (prefix drawn first)."""
-        return [
-            random.choice(self.templates) + text + random.choice(self.suffixes)
-            for text in texts
-        ]
+        indices = draw_prompt_indices(
+            len(self.templates), len(self.suffixes), len(texts))
+        return [self.prompt(t, i) for t, i in zip(texts, indices)]
 
     def encode_prompts(self, prompts: Sequence[str]) -> torch.Tensor:
         """Encode finished prompts, as they are.
@@ -284,7 +231,6 @@ class OpenCLIPTextTeacher(BaseTeacher):
         Returns:
             Tensor: [B, D] float32 features, not normalized, no gradient.
         """
-        self.ensure_weights()
         device = self.clip.token_embedding.weight.device
         tokens = self.tokenizer(list(prompts)).to(device)
         with torch.no_grad():
@@ -295,18 +241,20 @@ class OpenCLIPTextTeacher(BaseTeacher):
         ``random_prompt``): list of B str -> [B, D]."""
         if isinstance(texts, str):
             raise TypeError('expected a list of descriptions, got one str')
-        if self.random_prompt:
-            prompts = self.random_prompts(texts)
-        else:
-            prompts = [self.prompt(text, 0) for text in texts]
-        return self.encode_prompts(prompts)
+        indices = self.prompt_indices(len(texts))
+        return self.encode_prompts(
+            [self.prompt(t, i) for t, i in zip(texts, indices)])
 
     def load_pretrained_state(self, state: Dict[str, torch.Tensor]) -> None:
         """Load the text tower from an open_clip (or OpenAI) state dict;
-        image tower and logit scale entries are ignored."""
-        ignored = ('visual.', 'logit_scale', 'logit_bias', 'input_resolution',
-                   'context_length', 'vocab_size')
-        state = {k: v for k, v in state.items() if not k.startswith(ignored)}
+        image tower, logit scale and causal mask (``attn_mask``, saved in
+        TorchScript archives) entries are ignored."""
+        ignored = ('visual.', 'logit_scale', 'logit_bias', 'attn_mask') + \
+            OPENAI_FORMAT_KEYS
+        state = {
+            k[len('clip.'):] if k.startswith('clip.') else k: v
+            for k, v in state.items() if not k.startswith(ignored)
+        }
         pos_embed = state.get('positional_embedding')
         if pos_embed is not None and len(pos_embed) > self.context_length:
             # Causal attention: positions past the context never matter.
@@ -316,7 +264,7 @@ class OpenCLIPTextTeacher(BaseTeacher):
 
 
 @TEACHERS.register_module()
-class OpenCLIPImageTeacher(BaseTeacher):
+class OpenCLIPImageTeacher(_OpenCLIPTeacher):
     """Frozen CLIP image tower: ``ln_post(CLS) @ proj``.
 
     The feature is open_clip's ``encode_image(normalize=False)``, not
@@ -325,17 +273,18 @@ class OpenCLIPImageTeacher(BaseTeacher):
     antialiased) to the model's size when needed and normalizes them with
     ``mean``/``std``. Only the image tower is kept.
 
-    Weights as for :class:`OpenCLIPTextTeacher`: an open_clip tag (cache or
-    download, failing fast offline), a local file (full open_clip
-    checkpoint, ``visual.``-only one or OpenAI's TorchScript file; OpenAI
-    weights from a file need a ``*-quickgelu`` ``model_name``), or None.
+    Weights as for :class:`OpenCLIPTextTeacher` (a file, a tag, or None;
+    QuickGELU switched on for weights trained with it); a file may also
+    hold the image tower alone (``visual.`` keys or the tower's own keys).
 
     Args:
         model_name (str): open_clip architecture (``'ViT-B/32'`` is read as
             ``'ViT-B-32'``). Defaults to ``'ViT-B-32'``
             (ReCon's zero-shot image teacher).
-        pretrained (str, optional): open_clip tag, local file, or None for
-            random weights. Defaults to ``'openai'``.
+        pretrained (str, optional): Local file, open_clip tag, or None for
+            random weights. Defaults to None.
+        download (bool): Download a tag's weights that are not cached.
+            Defaults to False.
         mean (Sequence[float]): Per-channel mean on the 0..1 scale. Defaults
             to ImageNet's, which the official code uses for every teacher;
             CLIP's own are ``open_clip.OPENAI_DATASET_MEAN``.
@@ -343,27 +292,27 @@ class OpenCLIPImageTeacher(BaseTeacher):
             to ImageNet's; CLIP's own are ``open_clip.OPENAI_DATASET_STD``.
     """
 
+    modality = 'img'
+
     def __init__(self,
                  model_name: str = 'ViT-B-32',
-                 pretrained: Optional[str] = 'openai',
+                 pretrained: Optional[str] = None,
+                 download: bool = False,
                  mean: Sequence[float] = IMAGENET_MEAN,
                  std: Sequence[float] = IMAGENET_STD) -> None:
-        model_name = model_name.replace('/', '-')  # 'ViT-B/32' works too
-        weights_file, quick_gelu = resolve_open_clip_weights(
-            model_name, pretrained)
-        super().__init__(
-            weights_file, name=f'{type(self).__name__}({model_name})')
-        self.model_name = model_name
-        self.pretrained = pretrained
-        self.visual = _create_open_clip(model_name, quick_gelu).visual
+        model_name, quick_gelu, state = self._setup(model_name, pretrained,
+                                                    download)
+        clip = create_open_clip(model_name, quick_gelu)
+        self.visual = clip.visual
         size = self.visual.image_size
         self.img_size = (size, size) if isinstance(size, int) else tuple(size)
-        self.out_channels = _embed_dim(model_name)
+        self.out_channels = int(
+            import_open_clip().get_model_config(model_name)['embed_dim'])
         self.register_buffer(
             'mean', torch.tensor(mean, dtype=torch.float32), persistent=False)
         self.register_buffer(
             'std', torch.tensor(std, dtype=torch.float32), persistent=False)
-        self.freeze()
+        self.freeze(state)
 
     def encode(self, imgs: torch.Tensor) -> torch.Tensor:
         """[B, 3, H, W] 0..255 RGB images -> [B, D] features."""

@@ -1,23 +1,78 @@
-"""The paper's default image teacher: timm 0.4.5's in21k ViT-B/16."""
+"""The paper's default image teacher: timm 0.4.5's in21k ViT-B/16.
+
+timm is imported when a teacher is built, not when this module is.
+"""
 import logging
 from collections import OrderedDict
 from typing import Dict, Optional, Sequence
 
-import timm
 import torch
 import torch.nn as nn
 from mmengine.logging import print_log
-from timm.layers import resample_abs_pos_embed
 
 from recon3d.registry import TEACHERS
-from .base import (IMAGENET_MEAN, IMAGENET_STD, BaseTeacher,
-                   check_weights_file, preprocess_images)
+from recon3d.utils.hub import find_url_file, local_file, looks_like_path
+from .base import IMAGENET_MEAN, IMAGENET_STD, BaseTeacher, preprocess_images
 
-__all__ = ['TimmImageTeacher', 'IN21K_VIT_B16_URL']
+__all__ = ['TimmImageTeacher', 'IN21K_VIT_B16_URL', 'TIMM_TEACHER_TAGS']
 
 IN21K_VIT_B16_URL = (
     'https://github.com/rwightman/pytorch-image-models/releases/download/'
     'v0.1-vitjx/jx_vit_base_patch16_224_in21k-e5005f0a.pth')
+
+#: Known ``pretrained`` tags: tag -> (architecture, URL, SHA-256 prefix).
+TIMM_TEACHER_TAGS = {
+    'in21k': ('vit_base_patch16_224', IN21K_VIT_B16_URL, 'e5005f0a'),
+}
+
+
+def resolve_timm_weights(model_name: str,
+                         pretrained: Optional[str],
+                         download: bool = False,
+                         probe_only: bool = False) -> Optional[str]:
+    """Find the local weights file of a :class:`TimmImageTeacher`.
+
+    Args:
+        model_name (str): timm architecture.
+        pretrained (str, optional): None, a local file, or a tag of
+            :data:`TIMM_TEACHER_TAGS` (its file is kept in torch hub's
+            ``checkpoints`` folder; downloaded only with ``download``).
+        download (bool): Download a tag's missing file. Defaults to False.
+        probe_only (bool): Check only, without downloading (preflight).
+
+    Returns:
+        str | None: The file; None for random weights (or a tag that
+        would be downloaded, with ``probe_only``).
+
+    Raises:
+        FileNotFoundError: Neither a file nor a known tag.
+        ValueError: A tag of another architecture.
+        WeightsUnavailable: A tag whose file is missing and not downloaded.
+    """
+    if pretrained is None:
+        return None
+    path = local_file(pretrained)
+    if path is not None:
+        return path
+    asked = f'TimmImageTeacher({model_name}) pretrained={pretrained!r}'
+    how_to = ('Download jx_vit_base_patch16_224_in21k-e5005f0a.pth (timm '
+              f'0.4.5 vit_base_patch16_224_in21k) from {IN21K_VIT_B16_URL}'
+              " and set pretrained='path/to/file', or pretrained=None for "
+              'random weights (tests and demos only)')
+    if pretrained not in TIMM_TEACHER_TAGS or looks_like_path(pretrained):
+        raise FileNotFoundError(
+            f'{asked}: not a file, nor a known tag '
+            f'({sorted(TIMM_TEACHER_TAGS)}). {how_to}.')
+    arch, url, hash_prefix = TIMM_TEACHER_TAGS[pretrained]
+    if arch != model_name:
+        raise ValueError(f'{asked}: the tag holds {arch} weights')
+    return find_url_file(
+        url,
+        asked,
+        how_to,
+        download=download,
+        probe_only=probe_only,
+        hash_prefix=hash_prefix)
 
 
 @TEACHERS.register_module()
@@ -32,9 +87,11 @@ class TimmImageTeacher(BaseTeacher):
     timm's ViT trunk (``num_classes=0``) plus a ``pre_logits`` module with
     the old keys (``pre_logits.fc.weight``/``.bias``).
 
-    Getting the weights: download ``jx_vit_base_patch16_224_in21k-e5005f0a
-    .pth`` from timm 0.4.5's release (:data:`IN21K_VIT_B16_URL`) and set
-    ``pretrained`` to its path. Its keys (``cls_token``, ``pos_embed``,
+    Getting the weights: ``pretrained='in21k'`` takes
+    ``jx_vit_base_patch16_224_in21k-e5005f0a.pth`` (timm 0.4.5's release,
+    :data:`IN21K_VIT_B16_URL`) from torch hub's ``checkpoints`` folder
+    (downloaded there only with ``download=True``); or download it by hand
+    and set ``pretrained`` to its path. Its keys (``cls_token``, ``pos_embed``,
     ``patch_embed.proj.*``, ``blocks.i.{norm1,attn.qkv,attn.proj,norm2,
     mlp.fc1,mlp.fc2}.*``, ``norm.*``) are the trunk keys of timm 1.0's
     ``vit_base_patch16_224`` unchanged; ``pre_logits.fc.*`` load into the
@@ -50,7 +107,10 @@ class TimmImageTeacher(BaseTeacher):
         model_name (str): timm ViT architecture. Defaults to
             ``'vit_base_patch16_224'``.
         pretrained (str, optional): Local weights file in timm 0.4.5's
-            layout, or None for random weights (tests and demos only).
+            layout, a tag of :data:`TIMM_TEACHER_TAGS` (``'in21k'``), or
+            None for random weights (tests and demos only). Defaults to
+            None.
+        download (bool): Download a tag's missing file. Defaults to False.
         representation_size (int, optional): Width of the tanh pre-logits
             head; None drops the head, the feature is then
             ``norm(tokens)[:, 0]``. Defaults to 768 (the in21k model's).
@@ -70,19 +130,14 @@ class TimmImageTeacher(BaseTeacher):
     def __init__(self,
                  model_name: str = 'vit_base_patch16_224',
                  pretrained: Optional[str] = None,
+                 download: bool = False,
                  representation_size: Optional[int] = 768,
                  model_kwargs: Optional[dict] = None,
                  mean: Sequence[float] = IMAGENET_MEAN,
                  std: Sequence[float] = IMAGENET_STD,
                  img_size: Optional[int] = None) -> None:
-        weights_file = None
-        if pretrained is not None:
-            weights_file = check_weights_file(
-                pretrained, f'{type(self).__name__}({model_name}) weights',
-                'Download jx_vit_base_patch16_224_in21k-e5005f0a.pth (timm '
-                f'0.4.5 vit_base_patch16_224_in21k) from {IN21K_VIT_B16_URL}'
-                " and set pretrained='path/to/file', or pretrained=None for "
-                'random weights (tests and demos only).')
+        import timm
+        weights_file = resolve_timm_weights(model_name, pretrained, download)
         super().__init__(
             weights_file, name=f'{type(self).__name__}({model_name})')
         self.model_name = model_name
@@ -106,6 +161,16 @@ class TimmImageTeacher(BaseTeacher):
         self.register_buffer(
             'std', torch.tensor(std, dtype=torch.float32), persistent=False)
         self.freeze()
+
+    @classmethod
+    def find_weights(cls,
+                     cfg: dict,
+                     probe_only: bool = False) -> Optional[str]:
+        """A file, or a known tag's file (see :func:`resolve_timm_weights`).
+        """
+        return resolve_timm_weights(
+            cfg.get('model_name', 'vit_base_patch16_224'),
+            cfg.get('pretrained'), cfg.get('download', False), probe_only)
 
     def encode(self, imgs: torch.Tensor) -> torch.Tensor:
         """[B, 3, H, W] 0..255 RGB images -> [B, D] features."""
@@ -138,6 +203,7 @@ class TimmImageTeacher(BaseTeacher):
                 f'{tuple(pos_embed.shape)} to the {grid} patch grid',
                 logger='current',
                 level=logging.INFO)
+            from timm.layers import resample_abs_pos_embed
             trunk['pos_embed'] = resample_abs_pos_embed(
                 pos_embed,
                 new_size=list(grid),

@@ -10,8 +10,6 @@ import json
 import tempfile
 from pathlib import Path
 
-import open_clip
-
 __all__ = ['TINY_CLIP_NAME', 'TINY_CLIP_CONFIG', 'register_tiny_clip']
 
 TINY_CLIP_NAME = 'recon3d-tiny-clip'
@@ -36,6 +34,7 @@ def register_tiny_clip() -> str:
     Returns:
         str: The model name, ``'recon3d-tiny-clip'``.
     """
+    import open_clip
     if TINY_CLIP_NAME not in open_clip.list_models():
         with tempfile.TemporaryDirectory() as tmp_dir:
             path = Path(tmp_dir) / f'{TINY_CLIP_NAME}.json'
