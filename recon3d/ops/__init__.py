@@ -1,4 +1,5 @@
-"""Point-cloud operators in pure PyTorch (same code on CPU and CUDA)."""
+"""Point-cloud operators: PyTorch on every device, compiled numba kernels
+for the sequential ones on the CPU (see :mod:`.cpu_kernels`)."""
 from .chamfer import chamfer_distance, nearest_sq_dist
 from .fps import farthest_point_sample
 from .gather import index_points
