@@ -9,8 +9,13 @@ N-point subset plus the config's test-time augmentation
 whole test R times and reports the mean ± std over repeats beside the max
 (the max over 299 repeats is the paper's protocol).
 
+``--show-dir DIR`` (part segmentation) also writes pictures of the
+predicted and true parts of a few test shapes.
+
 Example:
     python tools/test.py configs/recon/finetune_modelnet40.py CKPT --votes 10
+    python tools/test.py configs/recon/partseg_shapenetpart.py CKPT \
+        --show-dir pictures
 """
 import argparse
 import json
@@ -48,6 +53,10 @@ def parse_args(argv=None):
         help='repeat the whole test R times; reports mean ± std and max '
         '(paper: max over 299)')
     parser.add_argument(
+        '--show-dir',
+        help='part segmentation: write pictures of predicted vs true parts '
+        'of a few test shapes to this folder')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -75,6 +84,8 @@ def build_test_config(args):
     cfg = build_config(ns)
     cfg.load_from = args.checkpoint
     cfg.resume = False
+    if args.show_dir:
+        add_show_hook(cfg, args.show_dir)
     # The checkpoint replaces the pretrained trunk.
     cfg.model.init_cfg = None
     test_cfg = dict(cfg.model.get('test_cfg') or {})
@@ -86,6 +97,18 @@ def build_test_config(args):
         cfg[key] = None
     setup_launcher(cfg, args.launcher)
     return cfg
+
+
+def add_show_hook(cfg, show_dir: str) -> None:
+    """Add the picture hook of ``--show-dir`` (part segmentation only)."""
+    if cfg.model.get('type') != 'PartSegmentor':
+        raise SystemExit('--show-dir draws part segmentations; '
+                         f'{cfg.model.get("type")} is not a PartSegmentor')
+    hooks = [h for h in cfg.get('custom_hooks') or []
+             if h.get('type') != 'PartSegVisHook']
+    cfg.custom_hooks = hooks + [
+        dict(type='PartSegVisHook', show_dir=osp.abspath(show_dir))
+    ]
 
 
 def print_table(title: str, runs: List[dict], votes: int) -> dict:
