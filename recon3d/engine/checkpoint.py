@@ -167,6 +167,9 @@ def load_checkpoint_file(filename: str,
             and no opt-in.
     """
     filename = osp.expanduser(str(filename))
+    if osp.isdir(filename):
+        raise CheckpointFileError(f'{filename} is a directory, not a '
+                                  'checkpoint file')
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename} does not exist')
     if osp.getsize(filename) == 0:

@@ -3,7 +3,7 @@
 Example::
 
     python tools/model_converters/recon3d_to_recon_official.py \
-        work_dirs/pretrain/epoch_300.pth base_official.pth --unsafe-pickle
+        work_dirs/pretrain/epoch_300.pth base_official.pth
 
 Writes ``{'base_model': state_dict}`` (``MAE_encoder.`` trunk for
 ``pretrain``, bare trunk for ``cls``/``zeroshot``/``svm``) or
@@ -38,9 +38,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--unsafe-pickle',
         action='store_true',
-        help='if torch.load(weights_only=True) refuses SRC (mmengine '
-        'training checkpoints pickle their message hub), unpickle it fully '
-        '(only for files you trust)')
+        help='if the safe loader refuses SRC (it reads tensors, containers '
+        'and the types of mmengine training checkpoints), unpickle it '
+        'fully: runs code from the file, only for files you trust')
     return parser.parse_args(argv)
 
 

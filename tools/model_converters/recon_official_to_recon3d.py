@@ -37,8 +37,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--unsafe-pickle',
         action='store_true',
-        help='if torch.load(weights_only=True) refuses SRC, unpickle it '
-        'fully (runs code from the file: only for files you trust)')
+        help='if the safe loader refuses SRC (it reads tensors, containers '
+        'and numpy scalars), unpickle it fully: runs code from the file, '
+        'only for files you trust')
     return parser.parse_args(argv)
 
 

@@ -88,11 +88,16 @@ class RunChecksHook(Hook):
 
     Args:
         strict_load (bool): Check loaded checkpoints. Defaults to True.
+        check_num_classes (bool): Check the head against the datasets.
+            Defaults to True; the official few-shot protocol turns it off
+            (a 40-output head on way-class folds).
     """
     priority = 'VERY_HIGH'
 
-    def __init__(self, strict_load: bool = True) -> None:
+    def __init__(self, strict_load: bool = True,
+                 check_num_classes: bool = True) -> None:
         self.strict_load = strict_load
+        self.check_num_classes = check_num_classes
         self._unsafe = None
         self._source: Optional[str] = None
 
@@ -106,10 +111,11 @@ class RunChecksHook(Hook):
             self._source = resume_checkpoint(runner.work_dir)
         else:
             self._source = cfg.get('load_from')
-        self.check_num_classes(runner)
+        if self.check_num_classes:
+            self.verify_num_classes(runner)
 
     @staticmethod
-    def check_num_classes(runner) -> None:
+    def verify_num_classes(runner) -> None:
         """Raise :class:`NumClassesError` on a head/dataset mismatch."""
         n = _num_outputs(runner.model)
         if n is None:

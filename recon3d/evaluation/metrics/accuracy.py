@@ -32,7 +32,27 @@ class Accuracy(BaseMetric):
         self.num_classes = num_classes
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        """Keep each sample's predicted and true label (CPU ints)."""
+        """Keep each sample's predicted and true label (CPU ints).
+
+        Raises:
+            ValueError: if a ``pred_score`` holds NaN or Inf (its label
+                would be an arbitrary argmax).
+        """
+        finite = [
+            bool(torch.isfinite(s['pred_score']).all())
+            if 'pred_score' in s else True for s in data_samples
+        ]
+        if not all(finite):
+            bad = [
+                str(s.get('file_name', s.get('sample_idx', i)))
+                for i, (s, ok) in enumerate(zip(data_samples, finite))
+                if not ok
+            ]
+            raise ValueError(
+                f'Accuracy: non-finite prediction scores for {len(bad)} of '
+                f'{len(data_samples)} samples of a batch '
+                f'({", ".join(bad[:5])}); the model produced NaN/Inf '
+                '(diverged weights?)')
         for sample in data_samples:
             result = dict(
                 pred=int(sample['pred_label'].reshape(-1)[0]),

@@ -45,10 +45,23 @@ class SVMAccuracy(BaseMetric):
                 dict(
                     feat=sample['feats'].float().cpu().numpy(),
                     label=int(sample['gt_label'].reshape(-1)[0]),
-                    split=sample['split']))
+                    split=sample['split'],
+                    name=sample.get('file_name', sample.get('sample_idx'))))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        """Fit on the train split, score on the test split."""
+        """Fit on the train split, score on the test split.
+
+        Raises:
+            ValueError: if a feature holds NaN or Inf (the SVM would fail
+                or score garbage).
+        """
+        bad = [r for r in results if not np.isfinite(r['feat']).all()]
+        if bad:
+            names = ', '.join(str(r.get('name', '?')) for r in bad[:5])
+            raise ValueError(
+                f'SVMAccuracy: non-finite features for {len(bad)} of '
+                f'{len(results)} samples ({names}); the model produced '
+                'NaN/Inf (diverged weights?)')
         parts = {}
         for name in (self.train_split, self.test_split):
             rows = [r for r in results if r['split'] == name]

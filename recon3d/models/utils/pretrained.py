@@ -99,7 +99,7 @@ def load_pretrained(model: nn.Module,
             'model.init_cfg=None to train from scratch. Official ReCon '
             f'files must be converted first with {CONVERTER}')
     checkpoint = str(checkpoint)
-    if '://' not in checkpoint and not osp.isfile(
+    if '://' not in checkpoint and not osp.exists(
             osp.expanduser(checkpoint)):
         raise FileNotFoundError(
             f'pretrained checkpoint {checkpoint!r} does not exist')
