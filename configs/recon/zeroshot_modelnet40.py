@@ -29,7 +29,10 @@ test_dataloader = dict(
             type='ModelNet40',
             data_root='data/ModelNet/modelnet40_normal_resampled',
             num_points=8192,
-            pipeline=[dict(type='PackReconInputs')])))
+            pipeline=[
+                dict(type='NormalizePoints'),
+                dict(type='PackReconInputs')
+            ])))
 test_evaluator = dict(type='ZeroShotAccuracy')
 test_cfg = dict(type='TestLoop')
 # Gives the model the class names of the evaluated dataset.

@@ -1,7 +1,10 @@
 """Datasets, transforms and the procedural shape generator."""
+from .base_dataset import BasePointDataset, check_clouds
 from .concat_splits import ConcatSplits
-from .modelnet40 import ModelNet40, build_modelnet_dat
-from .modelnet40_fewshot import ModelNet40FewShot, build_fewshot_folds
+from .converters import build_fewshot_folds, build_modelnet_dat
+from .loader_checks import check_dataloader, dataset_classes
+from .modelnet40 import ModelNet40
+from .modelnet40_fewshot import ModelNet40FewShot
 from .scanobjectnn import SCANOBJECTNN_CLASSES, ScanObjectNN
 from .shapenet55 import ShapeNet55, read_categories
 from .split_wrapper import HoldoutSplit
@@ -25,5 +28,6 @@ __all__ = [
     'build_fewshot_folds', 'ScanObjectNN', 'SCANOBJECTNN_CLASSES',
     'PointScaleTranslate', 'PointScale', 'ShufflePoints', 'write_modelnet40',
     'write_scanobjectnn', 'write_modelnet40_fewshot', 'HoldoutSplit',
-    'ConcatSplits'
+    'ConcatSplits', 'BasePointDataset', 'check_clouds', 'check_dataloader',
+    'dataset_classes'
 ]

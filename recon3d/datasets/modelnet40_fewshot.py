@@ -1,21 +1,17 @@
-"""ModelNet40 few-shot folds: ``{way}way_{shot}shot/{fold}.pkl``."""
-import os
+"""ModelNet40 few-shot folds: ``{way}way_{shot}shot/{fold}.pkl``.
+
+The folds are drawn from the ModelNet40 pickles by
+:mod:`recon3d.datasets.converters.fewshot_folds`.
+"""
 import os.path as osp
-import pickle
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
-from mmengine.dataset import BaseDataset
 
 from recon3d.registry import DATASETS
-from .modelnet40 import (dat_name, load_modelnet_dat, pc_normalize,
-                         read_shape_names, stack_clouds)
-
-#: Callback ``progress(done, total)``.
-OnProgress = Callable[[int, int], None]
-
-#: One item of a fold: (points [P, 6] float32, new label, original label).
-FoldItem = Tuple[np.ndarray, int, np.int32]
+from .array_pickle import load_array_pickle
+from .base_dataset import BasePointDataset, stack_clouds
+from .modelnet40 import read_shape_names
 
 
 def fold_dir(way: int, shot: int) -> str:
@@ -23,155 +19,8 @@ def fold_dir(way: int, shot: int) -> str:
     return f'{way}way_{shot}shot'
 
 
-def sample_fold(train_points: Sequence[np.ndarray],
-                train_labels: Sequence[int],
-                test_points: Sequence[np.ndarray],
-                test_labels: Sequence[int],
-                way: int,
-                shot: int,
-                rng: np.random.Generator,
-                test_per_class: int = 20) -> Dict[str, List[FoldItem]]:
-    """Draw one few-shot fold, as the official ``generate_few_shot_data.py``.
-
-    ``way`` classes are drawn at random among the classes of the train
-    split; new label ``i`` is the ``i``-th drawn class. For each, ``shot``
-    train clouds are drawn from the ModelNet train split and
-    ``test_per_class`` test clouds from the ModelNet test split, without
-    replacement. Both lists are then shuffled. The clouds are kept as
-    stored (unnormalised, with normals).
-
-    Differences from the official script, which uses Python's unseeded
-    ``random``: every draw comes from ``rng``; a class needs at least
-    ``shot`` train clouds (the official asserts more than ``shot``); any
-    number of classes works (the official counts exactly 40).
-
-    Args:
-        train_points, test_points (Sequence[np.ndarray]): Clouds of the
-            ModelNet train / test split.
-        train_labels, test_labels (Sequence[int]): Their labels.
-        way (int): Classes per fold.
-        shot (int): Train clouds per class.
-        rng (np.random.Generator): Random source.
-        test_per_class (int): Test clouds per class. Defaults to 20.
-
-    Returns:
-        dict: ``{'train': [...], 'test': [...]}`` of ``(points, new label
-        (int), original label (np.int32))``, way·shot and
-        way·test_per_class items.
-
-    Raises:
-        ValueError: If there are fewer than ``way`` classes, or a drawn
-            class has too few clouds in a split.
-    """
-    by_class: Dict[str, Dict[int, List[int]]] = dict(train={}, test={})
-    for split, labels in (('train', train_labels), ('test', test_labels)):
-        for i, label in enumerate(labels):
-            by_class[split].setdefault(int(label), []).append(i)
-    # Classes in order of first appearance in the train split, as the
-    # official dict keys.
-    classes = list(by_class['train'])
-    if len(classes) < way:
-        raise ValueError(f'cannot draw {way} classes from the '
-                         f'{len(classes)} of the train split')
-    chosen = [classes[i] for i in rng.permutation(len(classes))[:way]]
-    fold: Dict[str, List[FoldItem]] = dict(train=[], test=[])
-    for new_label, key in enumerate(chosen):
-        for split, points, count in (('train', train_points, shot),
-                                     ('test', test_points, test_per_class)):
-            members = by_class[split].get(key, [])
-            if len(members) < count:
-                raise ValueError(
-                    f'class {key} has {len(members)} clouds in the ModelNet '
-                    f'{split} split; a fold needs {count}')
-            for i in rng.permutation(len(members))[:count]:
-                fold[split].append(
-                    (points[members[i]], new_label, np.int32(key)))
-    for split in fold:
-        order = rng.permutation(len(fold[split]))
-        fold[split] = [fold[split][i] for i in order]
-    return fold
-
-
-def build_fewshot_folds(modelnet_root: str,
-                        out_dir: str,
-                        ways: Sequence[int] = (5, 10),
-                        shots: Sequence[int] = (10, 20),
-                        folds: int = 10,
-                        seed: int = 0,
-                        test_per_class: int = 20,
-                        num_points: int = 8192,
-                        progress: Optional[OnProgress] = None) -> int:
-    """Write ``{way}way_{shot}shot/{fold}.pkl`` from ModelNet40 FPS pickles.
-
-    Reads ``modelnet40_{train,test}_{num_points}pts_fps.dat`` and, for every
-    (way, shot, fold), pickles :func:`sample_fold` with the generator
-    ``np.random.default_rng([seed, way, shot, fold])``: a fold does not
-    depend on the other settings. Also copies
-    ``modelnet40_shape_names.txt`` into ``out_dir`` when the root has one,
-    so that :class:`ModelNet40FewShot` can name the classes
-    (``shape_names_file``). Each pickle is written to a temporary file and
-    renamed.
-
-    Args:
-        modelnet_root (str): ModelNet40 root holding the pickles.
-        out_dir (str): Few-shot root to fill (created if needed).
-        ways, shots (Sequence[int]): Settings. Defaults to (5, 10) and
-            (10, 20).
-        folds (int): Folds per setting, named 0..folds-1. Defaults to 10.
-        seed (int): Seed. Defaults to 0.
-        test_per_class (int): Test clouds per class. Defaults to 20.
-        num_points (int): Points per cloud of the pickles to read.
-            Defaults to 8192.
-        progress (Callable[[int, int], None], optional): Called with
-            (folds written, total) after each fold.
-
-    Returns:
-        int: Number of fold files written.
-    """
-    hint = (f'; build it with: python tools/dataset_converters/'
-            f'build_modelnet_dat.py --data-root {modelnet_root}')
-    loaded = {}
-    for split in ('train', 'test'):
-        path = osp.join(modelnet_root, dat_name('modelnet40', split,
-                                                num_points))
-        loaded[split] = load_modelnet_dat(path, hint)
-    total = len(ways) * len(shots) * folds
-    done = 0
-    for way in ways:
-        for shot in shots:
-            folder = osp.join(out_dir, fold_dir(way, shot))
-            os.makedirs(folder, exist_ok=True)
-            for index in range(folds):
-                fold = sample_fold(
-                    *loaded['train'],
-                    *loaded['test'],
-                    way=way,
-                    shot=shot,
-                    rng=np.random.default_rng([seed, way, shot, index]),
-                    test_per_class=test_per_class)
-                path = osp.join(folder, f'{index}.pkl')
-                tmp = f'{path}.tmp-{os.getpid()}'
-                try:
-                    with open(tmp, 'wb') as f:
-                        pickle.dump(fold, f)
-                    os.replace(tmp, path)
-                except BaseException:
-                    if osp.exists(tmp):
-                        os.remove(tmp)
-                    raise
-                done += 1
-                if progress is not None:
-                    progress(done, total)
-    names = osp.join(modelnet_root, 'modelnet40_shape_names.txt')
-    if osp.isfile(names):
-        with open(names) as src, open(
-                osp.join(out_dir, 'modelnet40_shape_names.txt'), 'w') as dst:
-            dst.write(src.read())
-    return done
-
-
 @DATASETS.register_module()
-class ModelNet40FewShot(BaseDataset):
+class ModelNet40FewShot(BasePointDataset):
     """One fold of the ModelNet40 few-shot benchmark.
 
     Layout under ``data_root`` (``data/ModelNetFewshot``)::
@@ -180,9 +29,10 @@ class ModelNet40FewShot(BaseDataset):
 
     Each list item is ``(points float32 [8192, 6], new label in [0, way),
     original ModelNet40 label)``; the points are the ModelNet FPS clouds,
-    unnormalised. As in the official loader, an item's xyz is normalised
-    into the unit sphere and the normals dropped unless ``use_normals``;
-    the train pipeline shuffles the point order (``ShufflePoints``).
+    unnormalised. Items hold them as stored, without the normals unless
+    ``use_normals``; as in the official loader, the pipelines normalise xyz
+    into the unit sphere (``NormalizePoints``) and the train pipeline
+    shuffles the point order (``ShufflePoints``).
 
     The labels are the new ones, 0..way-1 (the classifier keeps its 40
     outputs, as the official). ``metainfo`` holds ``way``, ``shot``,
@@ -191,12 +41,10 @@ class ModelNet40FewShot(BaseDataset):
     name of its class when ``shape_names_file`` is given, else
     ``'class_<original label>'``.
 
-    Why the arrays live on the dataset: the pickle holds arrays, so
-    :meth:`load_data_list` reads it once into a float32 array [n, P, C] kept
-    by the dataset and returns small dicts pointing into it
-    (``array_idx``); :meth:`get_data_info` adds the item's normalised
-    ``points``. Items: ``points``, ``gt_label``, ``orig_label``,
-    ``split``, ``sample_idx``, ``array_idx``.
+    The split's clouds are read once into one float32 array [n, P, C] (see
+    :class:`~recon3d.datasets.base_dataset.BasePointDataset`). Items:
+    ``points``, ``gt_label``, ``orig_label``, ``split``, ``sample_idx``,
+    ``array_idx``.
 
     Args:
         data_root (str): Few-shot root.
@@ -213,13 +61,13 @@ class ModelNet40FewShot(BaseDataset):
     Raises:
         FileNotFoundError: If the fold or names file is missing.
         ValueError: Naming the file, for a truncated or malformed pickle,
-            items of the wrong form or shape, labels outside [0, way) or
-            original labels that are negative, unnamed, or not one per new
-            label.
+            items of the wrong form or shape, points refused by
+            :func:`~recon3d.datasets.base_dataset.check_clouds`, labels
+            outside [0, way) or original labels that are negative, unnamed,
+            or not one per new label, or an empty split.
     """
 
     METAINFO = dict(dataset_name='ModelNet40-FewShot', classes=())
-    SPLITS = ('train', 'test')
 
     def __init__(self,
                  data_root: str,
@@ -230,18 +78,14 @@ class ModelNet40FewShot(BaseDataset):
                  use_normals: bool = False,
                  shape_names_file: Optional[str] = None,
                  **kwargs) -> None:
-        if split not in self.SPLITS:
-            raise ValueError(
-                f'split must be one of {self.SPLITS}, got {split!r}')
         for name, value in (('way', way), ('shot', shot)):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f'{name} must be a positive int, got '
                                  f'{value!r}')
         self.way, self.shot, self.fold = way, shot, fold
-        self.split = split
         self.use_normals = use_normals
         self.shape_names_file = shape_names_file
-        self._points: Optional[np.ndarray] = None
+        self.ITEM_NAME = f'{split} item'
         metainfo = dict(
             way=way,
             shot=shot,
@@ -250,15 +94,15 @@ class ModelNet40FewShot(BaseDataset):
         super().__init__(
             ann_file=osp.join(fold_dir(way, shot), f'{fold}.pkl'),
             data_root=data_root,
+            split=split,
             metainfo=metainfo,
             **kwargs)
 
-    def load_data_list(self) -> List[dict]:
+    def load_items(self) -> Tuple[List[dict], Dict[str, np.ndarray]]:
         """Read the fold.
 
         Returns:
-            list[dict]: Per cloud: ``gt_label``, ``orig_label``, ``split``,
-            ``array_idx``.
+            tuple: Per cloud ``gt_label`` and ``orig_label``; the points.
         """
         path = self.ann_file
         content = _load_fold(path)
@@ -290,30 +134,17 @@ class ModelNet40FewShot(BaseDataset):
             for orig in orig_labels)
 
         items = content[self.split]
-        self._points = stack_clouds([item[0] for item in items],
-                                    path,
-                                    None,
-                                    6 if self.use_normals else 3,
-                                    what=f'{self.split} item')
+        points = stack_clouds([item[0] for item in items],
+                              path,
+                              None,
+                              6 if self.use_normals else 3,
+                              what=self.ITEM_NAME)
         return [
             dict(
                 gt_label=int(item[1]),
-                orig_label=int(np.asarray(item[2]).reshape(-1)[0]),
-                split=self.split,
-                array_idx=i) for i, item in enumerate(items)
-        ]
-
-    def get_data_info(self, idx: int) -> dict:
-        """The item's dict with its normalised ``points`` [P, C]."""
-        info = super().get_data_info(idx)
-        points = self._points[info['array_idx']].copy()
-        points[:, :3] = pc_normalize(points[:, :3])
-        info['points'] = points
-        return info
-
-    def get_cat_ids(self, idx: int) -> List[int]:
-        """The (new) label of item ``idx``, as a one-element list."""
-        return [super().get_data_info(idx)['gt_label']]
+                orig_label=int(np.asarray(item[2]).reshape(-1)[0]))
+            for item in items
+        ], dict(points=points)
 
 
 def _load_fold(path: str) -> dict:
@@ -323,13 +154,7 @@ def _load_fold(path: str) -> dict:
         raise FileNotFoundError(
             f'ModelNet40 few-shot fold not found: {path}; write folds with '
             'python tools/dataset_converters/make_fewshot_folds.py')
-    try:
-        with open(path, 'rb') as f:
-            content = pickle.load(f)
-    except Exception as err:  # any unpickling failure: name the file
-        raise ValueError(
-            f'{path}: cannot unpickle ({type(err).__name__}: {err}); the '
-            'file may be truncated') from err
+    content = load_array_pickle(path)
     if not isinstance(content, dict) or not all(
             isinstance(content.get(split), (list, tuple))
             for split in ModelNet40FewShot.SPLITS):

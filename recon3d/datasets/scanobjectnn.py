@@ -1,11 +1,12 @@
 """ScanObjectNN (OBJ_BG, OBJ_ONLY, PB_T50_RS) from its h5 files."""
 import os.path as osp
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
+import h5py
 import numpy as np
-from mmengine.dataset import BaseDataset
 
 from recon3d.registry import DATASETS
+from .base_dataset import BasePointDataset
 
 #: The 15 ScanObjectNN classes; the index is the label. The official
 #: zero-shot list spells the last one 'toile' (sic); the prompts built from
@@ -53,7 +54,8 @@ def load_scanobjectnn_h5(path: str,
         num_classes (int): Labels must lie in ``[0, num_classes)``.
 
     Returns:
-        tuple: float32 points [n, P, 3] and int64 labels [n].
+        tuple: float32 points [n, P, 3] (values beyond the float32 range
+        become Inf) and int64 labels [n].
 
     Raises:
         FileNotFoundError: If the file is missing.
@@ -62,8 +64,6 @@ def load_scanobjectnn_h5(path: str,
             shaped [n, P, 3], labels not shaped [n] (or [n, 1]), a
             different number of each, or labels outside the classes.
     """
-    import h5py  # only this reader needs it
-
     if not osp.isfile(path):
         raise FileNotFoundError(f'ScanObjectNN file not found: {path}')
     try:
@@ -97,11 +97,13 @@ def load_scanobjectnn_h5(path: str,
         raise ValueError(
             f'{path}: label {labels[bad[0]]} of item {bad[0]} is outside '
             f'[0, {num_classes}) ({len(bad)} such labels)')
-    return points.astype(np.float32, copy=False), labels
+    with np.errstate(over='ignore'):
+        points = points.astype(np.float32, copy=False)
+    return points, labels
 
 
 @DATASETS.register_module()
-class ScanObjectNN(BaseDataset):
+class ScanObjectNN(BasePointDataset):
     """ScanObjectNN: real scans of 15 classes, three variants.
 
     Layout under ``data_root`` (``data/ScanObjectNN``)::
@@ -114,14 +116,9 @@ class ScanObjectNN(BaseDataset):
     Each file has ``data`` float32 [n, 2048, 3], ``label`` int [n] and a
     ``mask`` [n, 2048] that is not read. The points are used as stored, with
     no normalisation, like the official loader; the train pipeline shuffles
-    the point order (``ShufflePoints``).
-
-    Why the arrays live on the dataset: an h5 file is one array, so
-    :meth:`load_data_list` reads it once into a float32 array [n, P, 3]
-    kept by the dataset, and returns small dicts that point into it
-    (``array_idx``); :meth:`get_data_info` adds the item's ``points``. The
-    data list stays cheap to serialise, and dataloader workers share the
-    array (copy-on-write after fork).
+    the point order (``ShufflePoints``). The file is read once into one
+    float32 array [n, P, 3] (see
+    :class:`~recon3d.datasets.base_dataset.BasePointDataset`).
 
     Items: ``points`` float32 [P, 3], ``gt_label``, ``split``,
     ``sample_idx``, ``array_idx``.
@@ -133,56 +130,50 @@ class ScanObjectNN(BaseDataset):
         split (str): 'train' or 'test'. Defaults to 'train'.
         ann_file (str, optional): The h5 file to read, relative to
             ``data_root``, instead of the variant's.
+        num_points (int, optional): Points per scan the file must hold
+            (2048 in the official files); None accepts the file's.
+            Defaults to None.
         **kwargs: Other :class:`mmengine.dataset.BaseDataset` arguments
             (``pipeline``, ``test_mode``, ``indices``, ``lazy_init``...).
 
     Raises:
         FileNotFoundError: If the h5 file is missing.
-        ValueError: Naming the file, see :func:`load_scanobjectnn_h5`.
+        ValueError: Naming the file, see :func:`load_scanobjectnn_h5`;
+            naming the file and item, for points refused by
+            :func:`~recon3d.datasets.base_dataset.check_clouds`; for an
+            empty file or scans of other than ``num_points`` points.
     """
 
     METAINFO = dict(dataset_name='ScanObjectNN', classes=SCANOBJECTNN_CLASSES)
-    SPLITS = ('train', 'test')
 
     def __init__(self,
                  data_root: str,
                  variant: str = 'OBJ_BG',
                  split: str = 'train',
                  ann_file: Optional[str] = None,
+                 num_points: Optional[int] = None,
                  **kwargs) -> None:
         if ann_file is None:
             ann_file = scanobjectnn_file(variant, split)
         elif variant not in SCANOBJECTNN_FILES:
             raise ValueError(f'variant must be one of '
                              f'{tuple(SCANOBJECTNN_FILES)}, got {variant!r}')
-        if split not in self.SPLITS:
-            raise ValueError(
-                f'split must be one of {self.SPLITS}, got {split!r}')
         self.variant = variant
-        self.split = split
-        self._points: Optional[np.ndarray] = None
-        super().__init__(ann_file=ann_file, data_root=data_root, **kwargs)
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            split=split,
+            num_points=num_points,
+            **kwargs)
         self._metainfo.setdefault('variant', variant)
 
-    def load_data_list(self) -> List[dict]:
+    def load_items(self) -> Tuple[List[dict], Dict[str, np.ndarray]]:
         """Read the h5 file.
 
         Returns:
-            list[dict]: Per cloud: ``gt_label``, ``split``, ``array_idx``.
+            tuple: Per scan ``gt_label``; the points.
         """
-        self._points, labels = load_scanobjectnn_h5(
-            self.ann_file, len(self._metainfo['classes']))
-        return [
-            dict(gt_label=int(label), split=self.split, array_idx=i)
-            for i, label in enumerate(labels)
-        ]
-
-    def get_data_info(self, idx: int) -> dict:
-        """The item's dict with its ``points`` [P, 3] (a copy)."""
-        info = super().get_data_info(idx)
-        info['points'] = self._points[info['array_idx']].copy()
-        return info
-
-    def get_cat_ids(self, idx: int) -> List[int]:
-        """The label of item ``idx``, as a one-element list."""
-        return [super().get_data_info(idx)['gt_label']]
+        points, labels = load_scanobjectnn_h5(self.ann_file,
+                                              len(self._metainfo['classes']))
+        return [dict(gt_label=int(label)) for label in labels
+                ], dict(points=points)

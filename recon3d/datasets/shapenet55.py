@@ -1,11 +1,12 @@
 """ShapeNet-55 as ReCon pretrains on it: points, one image, a caption."""
 import json
 import os.path as osp
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-from mmengine.dataset import BaseDataset
+import numpy as np
 
 from recon3d.registry import DATASETS
+from .base_dataset import BasePointDataset, read_list
 
 
 def _synset_id(value: Any) -> str:
@@ -36,7 +37,8 @@ def read_categories(path: str) -> List[Tuple[str, str]]:
 
     Raises:
         FileNotFoundError: If the file is missing.
-        ValueError: If it is not JSON or lacks a column.
+        ValueError: If it is not JSON, lacks a column, or has a row whose
+            description is null or empty (naming the row).
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'ShapeNet-55 category file not found: {path}')
@@ -55,16 +57,23 @@ def read_categories(path: str) -> List[Tuple[str, str]]:
             ]
         else:
             records = list(table)
-        return [(_synset_id(record['catalogue']), str(record['describe']))
+        rows = [(_synset_id(record['catalogue']), record['describe'])
                 for record in records]
     except (KeyError, TypeError, ValueError) as err:
         raise ValueError(
             f'{path} is not a ShapeNet-55 category table with "catalogue" '
             f'and "describe" columns ({type(err).__name__}: {err})') from err
+    for row, (synset, text) in enumerate(rows):
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(
+                f'{path}: row {row} (synset {synset}) has the description '
+                f'{text!r}; every category needs a caption, which the text '
+                'teacher encodes and the class name comes from')
+    return rows
 
 
 @DATASETS.register_module()
-class ShapeNet55(BaseDataset):
+class ShapeNet55(BasePointDataset):
     """ShapeNet-55 in the layout ReCon uses, with images and captions.
 
     Layout under ``data_root`` (e.g. ``data/ShapeNet55-34``)::
@@ -80,8 +89,11 @@ class ShapeNet55(BaseDataset):
     the test list followed by the train list, as the official pretraining
     uses; each item keeps the name of the list it came from in ``split``.
 
-    Items hold paths only; the pipeline loads the files, so a missing point
-    or image file raises when its item is loaded, naming the file.
+    Items hold paths only (52k clouds do not fit in memory): the pipeline
+    loads the files, and a missing, unreadable or bad point file (see
+    :func:`~recon3d.datasets.base_dataset.check_clouds`) or image raises
+    when its item is loaded, naming the file. A list naming a model twice
+    or an empty list is refused at load time.
 
     Args:
         data_root (str): Dataset root.
@@ -109,24 +121,21 @@ class ShapeNet55(BaseDataset):
                  ann_file: str = 'shapenet55.json',
                  data_prefix: Optional[dict] = None,
                  **kwargs) -> None:
-        if split not in self.SPLITS:
-            raise ValueError(
-                f'split must be one of {self.SPLITS}, got {split!r}')
-        self.split = split
         self.with_img = with_img
         super().__init__(
             ann_file=ann_file,
             data_root=data_root,
+            split=split,
             data_prefix=dict(self.DEFAULT_PREFIX, **(data_prefix or {})),
             **kwargs)
 
-    def load_data_list(self) -> List[dict]:
+    def load_items(self) -> Tuple[List[dict], Dict[str, np.ndarray]]:
         """Read the category table and the split list(s).
 
         Returns:
-            list[dict]: Per model: ``pc_path``, ``img_path`` (or None),
-            ``gt_label``, ``text``, ``split``, ``file_name``,
-            ``sample_idx``.
+            tuple: Per model ``pc_path``, ``img_path`` (or None),
+            ``gt_label``, ``text``, ``split``, ``file_name`` and
+            ``sample_idx``; no arrays.
         """
         categories = read_categories(self.ann_file)
         self._metainfo['classes'] = tuple(
@@ -158,28 +167,17 @@ class ShapeNet55(BaseDataset):
                         split=split,
                         file_name=file_name,
                         sample_idx=len(data_list)))
-        return data_list
+        return data_list, {}
 
     def _read_list(self, split: str, label_of: dict) -> List[str]:
-        """File names of a split list, checking that each synset is known.
-        """
+        """File names of a split list, checking that each synset is known
+        and that no name is listed twice."""
         path = osp.join(self.data_prefix['list'], f'{split}.txt')
-        if not osp.isfile(path):
-            raise FileNotFoundError(
-                f'ShapeNet-55 split list not found: {path}')
         names = []
-        with open(path) as f:
-            for number, line in enumerate(f, 1):
-                name = line.strip()
-                if not name:
-                    continue
-                if name.split('-')[0] not in label_of:
-                    raise ValueError(
-                        f'{path}, line {number}: {name!r} does not start '
-                        f'with a synset of {self.ann_file}')
-                names.append(name)
+        for number, name in read_list(path, 'ShapeNet-55 split list'):
+            if name.split('-')[0] not in label_of:
+                raise ValueError(
+                    f'{path}, line {number}: {name!r} does not start '
+                    f'with a synset of {self.ann_file}')
+            names.append(name)
         return names
-
-    def get_cat_ids(self, idx: int) -> List[int]:
-        """The label of item ``idx``, as a one-element list."""
-        return [self.get_data_info(idx)['gt_label']]

@@ -33,6 +33,9 @@ class HoldoutSplit:
         seed (int): Seed of the split. Defaults to 0.
         lazy_init (bool): Defer loading the inner dataset. Defaults to
             False.
+
+    Raises:
+        ValueError: Naming the inner dataset's file, if this part is empty.
     """
     PARTS = ('train', 'holdout', 'all')
 
@@ -84,6 +87,13 @@ class HoldoutSplit:
             self.indices = sorted(held_set) if self.part == 'holdout' else [
                 i for i in range(n) if i not in held_set
             ]
+        if not self.indices:
+            source = getattr(self.dataset, 'source', None) or type(
+                self.dataset).__name__
+            raise ValueError(
+                f'{source}: the {self.part!r} part of {n} items is empty '
+                f'(holdout={self.holdout}); hold out more, or use '
+                "part='all'")
         self._fully_initialized = True
 
     def get_cat_ids(self, idx: int) -> List[int]:

@@ -12,7 +12,6 @@ import torch
 from recon3d.datasets import (ModelNet40, PackReconInputs, PointScale,
                               PointScaleTranslate, ShufflePoints,
                               build_modelnet_dat, write_modelnet40)
-from recon3d.datasets.modelnet40 import fps_random_start, pc_normalize
 from recon3d.datasets.synthetic import CLASSES
 from recon3d.registry import TRANSFORMS
 
@@ -90,30 +89,6 @@ def test_dat_format(modelnet_root):
         assert all(row.tobytes() in rows for row in points[0])
 
 
-def _official_fps(xyz, num, start):
-    """The official greedy loop, written plainly: float32 squared
-    distances, running minimum, first index of the maximum."""
-    best = np.full(len(xyz), 1e10)
-    picks, current = [], start
-    for _ in range(num):
-        picks.append(current)
-        d = np.sum((xyz - xyz[current])**2, -1)
-        best = np.where(d < best, d, best)
-        current = int(np.argmax(best))
-    return np.array(picks)
-
-
-def test_fps_matches_official_loop():
-    rng = np.random.default_rng(0)
-    clouds = rng.normal(size=(3, 400, 3)).astype(np.float32)
-    clouds[1, 200:210] = clouds[1, 0]  # duplicates: exact ties
-    clouds[2] *= [3.0, 0.1, 1.0]
-    starts = [0, 17, 399]
-    index = fps_random_start(clouds, 350, starts, k=8)
-    for cloud, start, picked in zip(clouds, starts, index):
-        np.testing.assert_array_equal(picked, _official_fps(cloud, 350, start))
-
-
 def test_splits_and_items(modelnet_root):
     train = _dataset(modelnet_root, split='train')
     test = _dataset(modelnet_root, split='test')
@@ -129,11 +104,8 @@ def test_splits_and_items(modelnet_root):
         assert test.get_cat_ids(i) == [info['gt_label']]
         points = info['points']
         assert points.dtype == np.float32 and points.shape == (512, 3)
-        # The official order: normalise xyz, then drop the normals.
-        np.testing.assert_allclose(
-            points, pc_normalize(stored[i][:, :3]), atol=1e-6)
-        assert np.abs(points.mean(0)).max() < 1e-5
-        assert abs(np.linalg.norm(points, axis=1).max() - 1) < 1e-5
+        # As stored, without the normals (the pipelines normalise).
+        np.testing.assert_array_equal(points, stored[i][:, :3])
     # Items are copies: changing one leaves the stored array as it was.
     test.get_data_info(0)['points'][:] = 7
     assert (test.get_data_info(0)['points'] != 7).any()
@@ -146,8 +118,7 @@ def test_use_normals(modelnet_root):
     stored = _load(modelnet_root / DAT.format('test'))[0][0]
     points = dataset.get_data_info(0)['points']
     assert points.shape == (512, 6)
-    np.testing.assert_array_equal(points[:, 3:], stored[:, 3:])
-    np.testing.assert_allclose(points[:, :3], pc_normalize(stored[:, :3]))
+    np.testing.assert_array_equal(points, stored)
 
 
 def test_serialized_and_subset(modelnet_root):

@@ -9,9 +9,10 @@ The official loader builds them silently on first use; recon3d's
 Each shape of the split list is read from ``<class>/<id>.txt``, reduced to
 ``--num-points`` points by farthest point sampling from a random start
 (seeded by ``--seed``; the official start is unseeded) and pickled with its
-label exactly like the official file. About 0.1 s per 10,000-point shape
-on a shared 2-core CPU (the official loop took ~2 s there): some 20-25
-minutes for the 12,311 real shapes.
+label exactly like the official file. The sampling is
+``recon3d.ops.farthest_point_sample`` (the official greedy rule), 32 shapes
+at a time; ``--device cuda`` runs it on a GPU, where the 8192 sequential
+picks of a batch are fastest.
 """
 import argparse
 import time
@@ -49,6 +50,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--seed', type=int, default=0, help='seed of the FPS start points')
     parser.add_argument(
+        '--device', default='cpu', help='where the FPS runs (e.g. cuda)')
+    parser.add_argument(
         '--force',
         action='store_true',
         help='rebuild pickles that already exist')
@@ -59,8 +62,8 @@ def main() -> None:
     """Build each split's pickle with a progress bar."""
     args = parse_args()
     # Imported here: recon3d loads torch, which --help does not need.
-    from recon3d.datasets.modelnet40 import (build_modelnet_dat, dat_name,
-                                             file_prefix)
+    from recon3d.datasets.converters import build_modelnet_dat
+    from recon3d.datasets.modelnet40 import dat_name, file_prefix
     console = Console()
     if not args.data_root.is_dir():
         console.print(f'[red]{args.data_root} is not a folder.[/red]')
@@ -87,6 +90,7 @@ def main() -> None:
                     num_points=args.num_points,
                     num_category=args.num_category,
                     seed=args.seed,
+                    device=args.device,
                     progress=lambda done, total: bar.update(
                         task, completed=done, total=total))
             except (FileNotFoundError, ValueError) as err:

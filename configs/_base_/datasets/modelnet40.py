@@ -12,12 +12,18 @@
 dataset_type = 'ModelNet40'
 data_root = 'data/ModelNet/modelnet40_normal_resampled'
 
+# Both pipelines start as the official loader does: xyz into the unit
+# sphere (NormalizePoints), the stored point order kept.
 train_pipeline = [
+    dict(type='NormalizePoints'),
     dict(type='PointScaleTranslate'),
     dict(type='ShufflePoints'),
     dict(type='PackReconInputs'),
 ]
-test_pipeline = [dict(type='PackReconInputs')]
+test_pipeline = [
+    dict(type='NormalizePoints'),
+    dict(type='PackReconInputs')
+]
 
 train_dataloader = dict(
     batch_size=32,

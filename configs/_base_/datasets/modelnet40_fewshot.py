@@ -11,12 +11,18 @@
 dataset_type = 'ModelNet40FewShot'
 data_root = 'data/ModelNetFewshot'
 
+# Both pipelines start as the official loader does: xyz into the unit
+# sphere (NormalizePoints), the stored point order kept.
 train_pipeline = [
+    dict(type='NormalizePoints'),
     dict(type='RandomRotateY'),
     dict(type='ShufflePoints'),
     dict(type='PackReconInputs'),
 ]
-test_pipeline = [dict(type='PackReconInputs')]
+test_pipeline = [
+    dict(type='NormalizePoints'),
+    dict(type='PackReconInputs')
+]
 
 train_dataloader = dict(
     batch_size=32,

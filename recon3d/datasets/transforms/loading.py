@@ -6,6 +6,7 @@ from mmcv.transforms import BaseTransform
 from PIL import Image, UnidentifiedImageError
 
 from recon3d.registry import TRANSFORMS
+from ..base_dataset import check_clouds
 
 
 def load_points(path: str, use_dims: int = 3) -> np.ndarray:
@@ -23,8 +24,9 @@ def load_points(path: str, use_dims: int = 3) -> np.ndarray:
 
     Raises:
         ValueError: Naming the file, if it is missing, unreadable, of
-            another format, not [N, C >= use_dims] with N > 0, or not
-            finite.
+            another format, not [N, C >= use_dims] with N > 0, or refused
+            by :func:`~recon3d.datasets.base_dataset.check_clouds` (NaN or
+            Inf, coordinates that overflow float32, one repeated point).
     """
     suffix = osp.splitext(path)[1].lower()
     if suffix not in ('.npy', '.txt'):
@@ -40,16 +42,16 @@ def load_points(path: str, use_dims: int = 3) -> np.ndarray:
                 first = f.readline()
             points = np.loadtxt(
                 path, delimiter=',' if ',' in first else None, ndmin=2)
-        points = np.asarray(points, dtype=np.float32)
+        with np.errstate(over='ignore'):
+            points = np.asarray(points, dtype=np.float32)
     except (OSError, ValueError, EOFError, TypeError) as err:
         raise ValueError(f'{path}: cannot read points ({err})') from err
     if points.ndim != 2 or len(points) == 0 or points.shape[1] < use_dims:
         raise ValueError(f'{path}: expected points of shape [N > 0, C >= '
                          f'{use_dims}], got {list(points.shape)}')
-    points = points[:, :use_dims]
-    if not np.isfinite(points).all():
-        raise ValueError(f'{path}: points contain NaN or inf')
-    return np.ascontiguousarray(points)
+    points = np.ascontiguousarray(points[:, :use_dims])
+    check_clouds(points[None], path, what=None)
+    return points
 
 
 @TRANSFORMS.register_module()

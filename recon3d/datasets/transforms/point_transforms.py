@@ -80,18 +80,33 @@ class FPSPointSample(BaseTransform):
 class NormalizePoints(BaseTransform):
     """Centre xyz on the centroid and scale it into the unit ball.
 
-    ``xyz ← (xyz - mean) / max ‖xyz - mean‖``; extra columns (normals,
-    ...) are kept as they are.
+    ``xyz ← (xyz - mean) / max ‖xyz - mean‖`` in float32: the official
+    loaders' ``pc_normalize`` (ModelNet, few-shot) and ``pc_norm``
+    (ShapeNet-55), and the one normalisation of every pipeline (the
+    datasets hand out clouds as stored). Extra columns (normals, ...) are
+    kept as they are.
 
     Required keys: ``points`` [N, C]. Modified keys: ``points``.
+
+    Raises:
+        ValueError: Naming the item (``pc_path``, ``file_name`` or
+            ``sample_idx``), for a cloud that is one point repeated or
+            whose radius is not finite: it cannot be normalised.
     """
 
     def transform(self, results: dict) -> dict:
         """Normalise the points."""
         points = results['points'].astype(np.float32, copy=True)
         xyz = points[:, :3] - points[:, :3].mean(0)
-        radius = np.linalg.norm(xyz, axis=1).max()
-        points[:, :3] = xyz / radius if radius > 0 else xyz
+        radius = np.sqrt((xyz**2).sum(axis=1)).max()
+        if not 0 < radius < np.inf:
+            item = results.get('pc_path') or results.get('file_name') or (
+                f'item {results.get("sample_idx")}')
+            problem = ('is one point repeated' if radius == 0 else
+                       f'has radius {radius} (NaN, Inf or overflow)')
+            raise ValueError(f'{item}: cannot normalise a cloud that '
+                             f'{problem}')
+        points[:, :3] = xyz / radius
         results['points'] = points
         return results
 
