@@ -22,8 +22,7 @@ def iter_datasets(dataset) -> Iterator:
         inner = getattr(dataset, name, None)
         if inner is None:
             continue
-        for child in (inner if isinstance(inner, (list, tuple)) else
-                      [inner]):
+        for child in (inner if isinstance(inner, (list, tuple)) else [inner]):
             yield from iter_datasets(child)
         return
 

@@ -175,5 +175,5 @@ class ScanObjectNN(BasePointDataset):
         """
         points, labels = load_scanobjectnn_h5(self.ann_file,
                                               len(self._metainfo['classes']))
-        return [dict(gt_label=int(label)) for label in labels
-                ], dict(points=points)
+        items = [dict(gt_label=int(label)) for label in labels]
+        return items, dict(points=points)

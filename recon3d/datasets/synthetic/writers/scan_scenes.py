@@ -8,7 +8,7 @@ from ..surfaces import Part, box, sample_parts
 
 
 def scan_views(rng: np.random.Generator, name: str, num_points: int,
-                copies: int) -> Dict[str, list]:
+               copies: int) -> Dict[str, list]:
     """The (points, mask) clouds of one object in every variant."""
     points = generate_shape(name, rng, num_points)['points'].astype(np.float64)
     points -= (points.max(0) + points.min(0)) / 2

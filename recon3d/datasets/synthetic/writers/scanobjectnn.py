@@ -151,8 +151,8 @@ def write_scanobjectnn(out_dir: Union[str, Path],
                 order = views if variant == 'PB_T50_RS' else objects
                 path = root / scanobjectnn_file(variant, split)
                 path.parent.mkdir(exist_ok=True)
-                _write_h5(path, clouds, np.repeat(labels[split], repeat), order,
-                          num_points)
+                _write_h5(path, clouds, np.repeat(labels[split], repeat),
+                          order, num_points)
                 counts[f'{variant} {split}'] = len(clouds)
         _write_scanobjectnn_readme(root, SCANOBJECTNN_CLASSES, variants, seed,
                                    counts, copies)
