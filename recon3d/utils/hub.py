@@ -19,11 +19,12 @@ import socket
 import threading
 import urllib.parse
 import urllib.request
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 __all__ = [
     'HUB_PROBE_TIMEOUT', 'hub_offline', 'reachable', 'find_hf_file',
-    'find_url_file', 'url_cache_path', 'sha256_file', 'WeightsUnavailable'
+    'find_url_file', 'url_cache_path', 'sha256_file', 'local_file',
+    'looks_like_path', 'WeightsUnavailable'
 ]
 
 #: Seconds to wait for a host before giving up.
@@ -79,23 +80,27 @@ def reachable(url: str, timeout: float = HUB_PROBE_TIMEOUT) -> bool:
     return bool(opened)
 
 
-def _check_network(asked: str, how_to: str, endpoint: str) -> None:
-    """Raise :class:`WeightsUnavailable` when a download cannot work."""
+_DOWNLOAD_ONCE = ('let the teacher download it once with download=True '
+                  '(e.g. --cfg-options model.<teacher>.download=True)')
+
+
+def _check_network(asked: str, by_hand: str, endpoint: str) -> None:
+    """Raise :class:`WeightsUnavailable` when a download cannot start."""
     if hub_offline():
         raise WeightsUnavailable(
             f'{asked}: the weights are not cached and HF_HUB_OFFLINE is set. '
-            f'{how_to}; or unset HF_HUB_OFFLINE on a machine that can reach '
-            f'{endpoint}.')
+            f'Either unset HF_HUB_OFFLINE on a machine that can reach '
+            f'{endpoint}, or {by_hand}.')
     if not reachable(endpoint):
         raise WeightsUnavailable(
             f'{asked}: the weights are not cached and {endpoint} cannot be '
-            f'reached. {how_to}.')
+            f'reached. {by_hand[0].upper()}{by_hand[1:]}.')
 
 
 def find_hf_file(repo_id: str,
                  names: Sequence[str],
                  asked: str,
-                 how_to: str,
+                 note: str = '',
                  download: bool = False,
                  probe_only: bool = False) -> Optional[str]:
     """The local path of a file of a Hugging Face repository.
@@ -105,7 +110,7 @@ def find_hf_file(repo_id: str,
         names (Sequence[str]): File names to try, in order.
         asked (str): What was asked, for messages (e.g.
             ``"open_clip ViT-B-32 pretrained='openai'"``).
-        how_to (str): How to get the file by hand, for messages.
+        note (str): Added to the how-to of messages.
         download (bool): Download when no name is cached. Defaults to
             False: then an uncached file is an error.
         probe_only (bool): With ``download``, only check that a download
@@ -123,16 +128,14 @@ def find_hf_file(repo_id: str,
         cached = try_to_load_from_cache(repo_id, name)
         if isinstance(cached, str):
             return cached
-    how_to = (f'{how_to}; or download {names[-1]} from '
-              f'https://huggingface.co/{repo_id} and set '
-              "pretrained='path/to/file'")
+    by_hand = (f'download {names[-1]} from https://huggingface.co/{repo_id} '
+               "on a machine with internet access and set pretrained="
+               f"'path/to/file'{note}")
     if not download:
         raise WeightsUnavailable(
             f'{asked}: the weights are not in the Hugging Face cache and '
-            f'downloads are off. {how_to}; or let the teacher download them '
-            'once with download=True (e.g. --cfg-options '
-            'model.<teacher>.download=True).')
-    _check_network(asked, how_to, constants.ENDPOINT)
+            f'downloads are off. Either {_DOWNLOAD_ONCE}, or {by_hand}.')
+    _check_network(asked, by_hand, constants.ENDPOINT)
     if probe_only:
         return None
     from huggingface_hub import hf_hub_download
@@ -142,8 +145,8 @@ def find_hf_file(repo_id: str,
             return hf_hub_download(repo_id, name)
         except Exception as error:  # try the next file name
             errors.append(f'{name}: {error}')
-    raise WeightsUnavailable(
-        f'{asked}: download failed ({"; ".join(errors)}). {how_to}.')
+    raise WeightsUnavailable(f'{asked}: download failed '
+                             f'({"; ".join(errors)}). Instead, {by_hand}.')
 
 
 def url_cache_path(url: str) -> str:
@@ -157,7 +160,7 @@ def url_cache_path(url: str) -> str:
 
 def find_url_file(url: str,
                   asked: str,
-                  how_to: str,
+                  note: str = '',
                   download: bool = False,
                   probe_only: bool = False,
                   hash_prefix: Optional[str] = None) -> Optional[str]:
@@ -166,7 +169,7 @@ def find_url_file(url: str,
     Args:
         url (str): The file's URL.
         asked (str): What was asked, for messages.
-        how_to (str): How to get the file by hand, for messages.
+        note (str): Added to the how-to of messages.
         download (bool): Download it when it is not cached. Defaults to
             False.
         probe_only (bool): With ``download``, only check that a download
@@ -183,15 +186,14 @@ def find_url_file(url: str,
     path = url_cache_path(url)
     if osp.isfile(path):
         return path
-    how_to = f'{how_to}; or download {url} to {path}'
+    by_hand = (f'download {url} to {path} (or anywhere, and set '
+               f"pretrained='path/to/file'){note}")
     if not download:
         raise WeightsUnavailable(
-            f'{asked}: {path} does not exist and downloads are off. '
-            f'{how_to}; or let the teacher download it once with '
-            'download=True (e.g. --cfg-options '
-            'model.<teacher>.download=True).')
+            f'{asked}: {path} does not exist and downloads are off. Either '
+            f'{_DOWNLOAD_ONCE}, or {by_hand}.')
     parts = urllib.parse.urlsplit(url)
-    _check_network(asked, how_to, f'{parts.scheme}://{parts.netloc}')
+    _check_network(asked, by_hand, f'{parts.scheme}://{parts.netloc}')
     if probe_only:
         return None
     import torch
@@ -200,8 +202,8 @@ def find_url_file(url: str,
         torch.hub.download_url_to_file(url, path, hash_prefix=hash_prefix)
     except Exception as error:
         raise WeightsUnavailable(
-            f'{asked}: download of {url} failed ({error}). {how_to}.') \
-            from error
+            f'{asked}: download of {url} failed ({error}). Instead, '
+            f'{by_hand}.') from error
     return path
 
 
@@ -236,13 +238,3 @@ def looks_like_path(value: str,
     (it has a folder separator or a weights-file suffix)."""
     return '/' in value or os.sep in value or value.endswith(tuple(suffixes))
 
-
-def list_problems(*checks) -> List[str]:
-    """Run zero-argument callables; collect the messages they raise."""
-    problems = []
-    for check in checks:
-        try:
-            check()
-        except (OSError, RuntimeError, ValueError, KeyError) as error:
-            problems.append(str(error).strip("'\""))
-    return problems

@@ -10,6 +10,7 @@ import json
 import os
 import os.path as osp
 import random
+import shutil
 import subprocess
 import sys
 
@@ -143,12 +144,23 @@ def test_stale_caches_are_refused(caches, tmp_path, data_root):
             CachedTeacher(**cfg)
         assert what in str(error.value)
         assert 'Rebuild it: build-cmd' in str(error.value)
-    # Other weights: a file whose checksum is not the cache's.
+    # Other weights: random ones, or a file whose checksum is not the
+    # cache's; the same file elsewhere is the same weights.
     weights = tmp_path / 'text.pth'
     torch.save(live(TEXT).full_state_dict(), weights)
     stale = dict(text_cfg, teacher=dict(TEXT, pretrained=str(weights)))
     with pytest.raises(StaleCacheError, match='weights.pretrained'):
         CachedTeacher(**stale)
+    one_prompt = dict(TEXT, pretrained=str(weights), templates=['A '],
+                      suffixes=['.'])
+    from_file = cached(one_prompt, tmp_path / 'from_file')
+    build_teacher_cache(from_file, dataset_cfg(data_root), progress=False)
+    shutil.copy(weights, tmp_path / 'moved.pth')
+    CachedTeacher(**dict(from_file, teacher=dict(
+        one_prompt, pretrained=str(tmp_path / 'moved.pth'))))
+    torch.save({k: v + 1 for k, v in torch.load(weights).items()}, weights)
+    with pytest.raises(StaleCacheError, match='weights.sha256'):
+        CachedTeacher(**from_file)
     # No cache, or another dataset list (preflight).
     with pytest.raises(StaleCacheError, match='no teacher cache'):
         CachedTeacher(**dict(text_cfg, cache=str(tmp_path / 'none')))
@@ -317,3 +329,23 @@ def test_training_step_reads_caches_only(data_root, tmp_path, monkeypatch):
     losses = model.train_step(batch, optim)
     assert {'loss_mdm', 'loss_csc_img', 'loss_csc_text'} <= set(losses)
     assert all(torch.isfinite(v) for v in losses.values())
+
+
+def test_write_teacher_cache(tmp_path):
+    """Features from elsewhere (e.g. synthetic, for a speed benchmark)
+    make a cache that CachedTeacher accepts."""
+    from recon3d.models.teachers import write_teacher_cache
+    cfg = cached(dict(TEXT, templates=['', 'A '], suffixes=['.']),
+                 tmp_path / 'w')
+    feats = np.random.default_rng(0).standard_normal((3, 2, 8))
+    write_teacher_cache(cfg, ['a', 'b', 'c'], feats)
+    teacher = CachedTeacher(**cfg)
+    random.seed(4)
+    out = teacher(['c', 'a'])
+    random.seed(4)
+    idx = [random.choice(range(2)) + 2 * random.choice(range(1))
+           for _ in range(2)]
+    torch.testing.assert_close(
+        out, torch.tensor(feats[[2, 0], idx], dtype=torch.float32))
+    with pytest.raises(ValueError, match=r'expected \[3, 2, D\]'):
+        write_teacher_cache(cfg, ['a', 'b', 'c'], feats[:, :1])

@@ -1,6 +1,7 @@
 from .base import (IMAGENET_MEAN, IMAGENET_STD, BaseTeacher, load_weights_file,
                    preprocess_images)
-from .cache_builder import build_teacher_cache, cache_dataset
+from .cache_builder import (build_teacher_cache, cache_dataset,
+                            write_teacher_cache)
 from .cache_config import (build_config_caches, cached_teachers,
                            use_teacher_cache)
 from .cache_format import (StaleCacheError, check_keys, dataset_keys,
@@ -23,5 +24,5 @@ __all__ = [
     'draw_prompt_indices', 'CachedTeacher', 'build_teacher_cache',
     'cache_dataset', 'StaleCacheError', 'dataset_keys', 'seed_view',
     'check_keys', 'read_index', 'use_teacher_cache', 'cached_teachers',
-    'build_config_caches', 'is_openai_format'
+    'build_config_caches', 'is_openai_format', 'write_teacher_cache'
 ]

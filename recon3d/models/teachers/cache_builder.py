@@ -31,7 +31,7 @@ from .cache_format import (BUILD_FILE, FEATURES_FILE, INDEX_FILE, cache_spec,
                            dataset_keys, features_dtype, seed_view,
                            spec_of_index, write_json_atomic)
 
-__all__ = ['build_teacher_cache', 'cache_dataset']
+__all__ = ['build_teacher_cache', 'cache_dataset', 'write_teacher_cache']
 
 PRECISIONS = {'fp32': None, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 
@@ -330,3 +330,56 @@ class _Progress:
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.__exit__(*exc)
+
+
+def write_teacher_cache(cached_cfg: dict,
+                        keys: List[str],
+                        features: np.ndarray,
+                        command: Optional[str] = None) -> dict:
+    """Write a finished cache from features computed elsewhere.
+
+    For features that come from another source than
+    :func:`build_teacher_cache` (e.g. synthetic ones for a speed benchmark
+    of the lookups): the index records ``cached_cfg`` as for a build, so
+    that ``CachedTeacher(**cached_cfg)`` accepts the cache.
+
+    Args:
+        cached_cfg (dict): The ``CachedTeacher`` config.
+        keys (list[str]): K keys (image keys or category texts).
+        features (np.ndarray): [K, V, D]: V views per image, or one row per
+            prompt variant of the text teacher (``len(templates) *
+            len(suffixes)``).
+        command (str, optional): Recorded as the build command.
+
+    Returns:
+        dict: The index.
+    """
+    spec = cache_spec(cached_cfg)
+    modality = spec['modality']
+    K, V, D = features.shape
+    if modality == 'img':
+        variants = spec['views']
+    else:
+        variants = len(spec['teacher']['templates']) * len(
+            spec['teacher']['suffixes'])
+    if K != len(keys) or V != variants:
+        raise ValueError(f'features {list(features.shape)}: expected '
+                         f'[{len(keys)}, {variants}, D]')
+    cache = cached_cfg['cache']
+    os.makedirs(cache, exist_ok=True)
+    for name in (INDEX_FILE, FEATURES_FILE):
+        if osp.isfile(osp.join(cache, name)):
+            os.remove(osp.join(cache, name))
+    dtype = features_dtype(modality)
+    tmp = osp.join(cache, f'features.tmp{os.getpid()}.npy')
+    np.save(tmp, np.ascontiguousarray(features, dtype=dtype))
+    os.replace(tmp, osp.join(cache, FEATURES_FILE))
+    index = dict(
+        spec,
+        keys=list(keys),
+        shape=[K, V, D],
+        dtype=dtype.name,
+        precision='fp32',
+        built=dict(command=command, versions=_versions()))
+    write_json_atomic(osp.join(cache, INDEX_FILE), index)
+    return index

@@ -36,8 +36,10 @@ from recon3d.utils.hub import sha256_file
 
 __all__ = [
     'CACHE_FORMAT', 'INDEX_FILE', 'FEATURES_FILE', 'BUILD_FILE',
-    'BUILD_COMMAND', 'build_command', 'cache_spec', 'read_index', 'describe_differences',
-    'dataset_keys', 'seed_view', 'write_json_atomic', 'StaleCacheError'
+    'BUILD_COMMAND', 'build_command', 'cache_spec', 'read_index',
+    'describe_differences', 'dataset_keys', 'check_keys', 'seed_view',
+    'write_json_atomic', 'StaleCacheError', 'spec_of_index',
+    'features_dtype', 'open_features'
 ]
 
 CACHE_FORMAT = 'recon3d-teacher-cache/1'
@@ -202,9 +204,14 @@ def _flatten(value: Any, prefix: str = '') -> Dict[str, Any]:
 def describe_differences(recorded: dict, wanted: dict) -> List[str]:
     """``'field: cache X, config Y'`` for each field that differs."""
     recorded, wanted = _flatten(recorded), _flatten(wanted)
-    if 'weights.sha256' not in wanted:
-        # The weights file is not here to hash: the names must match.
+    if 'weights.sha256' in wanted and 'weights.sha256' in recorded:
+        # The same file under another name is the same weights.
+        recorded.pop('weights.pretrained')
+        wanted.pop('weights.pretrained')
+    else:
+        # No file to hash (not downloaded here): the names must match.
         recorded.pop('weights.sha256', None)
+        wanted.pop('weights.sha256', None)
     lines = []
     for key in sorted(set(wanted)):
         if key not in recorded:

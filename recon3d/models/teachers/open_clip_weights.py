@@ -115,17 +115,16 @@ def resolve_open_clip_weights(
             names = [f'{stem}.safetensors'] if ext in ('.bin', '.pth') \
                 else []
             names.append(filename)
-        how_to = ''
         quick = bool(tag_cfg.get('quick_gelu', False))
+        note = ''
         if quick and 'quickgelu' not in model_name:
-            how_to = (' (with a file of these weights the teacher switches '
-                      'QuickGELU on by itself)')
+            note = (' (these weights were trained with QuickGELU, which the '
+                    'teacher then switches on by itself)')
         path = find_hf_file(
             repo_id,
             names,
             asked=f'open_clip {model_name} pretrained={pretrained!r}',
-            how_to='Download the weights on a machine with internet access'
-            + how_to,
+            note=note,
             download=download,
             probe_only=probe_only)
         return path, quick

@@ -55,21 +55,19 @@ def resolve_timm_weights(model_name: str,
     if path is not None:
         return path
     asked = f'TimmImageTeacher({model_name}) pretrained={pretrained!r}'
-    how_to = ('Download jx_vit_base_patch16_224_in21k-e5005f0a.pth (timm '
-              f'0.4.5 vit_base_patch16_224_in21k) from {IN21K_VIT_B16_URL}'
-              " and set pretrained='path/to/file', or pretrained=None for "
-              'random weights (tests and demos only)')
     if pretrained not in TIMM_TEACHER_TAGS or looks_like_path(pretrained):
         raise FileNotFoundError(
             f'{asked}: not a file, nor a known tag '
-            f'({sorted(TIMM_TEACHER_TAGS)}). {how_to}.')
+            f'({sorted(TIMM_TEACHER_TAGS)}). The paper\'s teacher: '
+            "pretrained='in21k' (timm 0.4.5's "
+            'jx_vit_base_patch16_224_in21k-e5005f0a.pth, from '
+            f'{IN21K_VIT_B16_URL}), or a path to that file.')
     arch, url, hash_prefix = TIMM_TEACHER_TAGS[pretrained]
     if arch != model_name:
         raise ValueError(f'{asked}: the tag holds {arch} weights')
     return find_url_file(
         url,
         asked,
-        how_to,
         download=download,
         probe_only=probe_only,
         hash_prefix=hash_prefix)
@@ -126,6 +124,8 @@ class TimmImageTeacher(BaseTeacher):
             timm; a checkpoint's position embedding is resampled to it).
             None keeps the architecture's size (224).
     """
+
+    modality = 'img'
 
     def __init__(self,
                  model_name: str = 'vit_base_patch16_224',
