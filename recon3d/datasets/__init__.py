@@ -7,10 +7,11 @@ from .modelnet40 import ModelNet40
 from .modelnet40_fewshot import ModelNet40FewShot
 from .scanobjectnn import SCANOBJECTNN_CLASSES, ScanObjectNN
 from .shapenet55 import ShapeNet55, read_categories
+from .shapenet_part import ShapeNetPart
 from .split_wrapper import HoldoutSplit
 from .synthetic import generate_shape, render_points, write_shapenet55
 from .synthetic import (write_modelnet40, write_modelnet40_fewshot,
-                        write_scanobjectnn)
+                        write_scanobjectnn, write_shapenet_part)
 from .transforms import (RAND_AUGMENT_OPS, FPSPointSample, LoadImageFromPNG,
                          LoadPointsFromFile, NormalizePoints, PackReconInputs,
                          RandomPointSample, RandomRotateY, ReConImageAugment,
@@ -29,5 +30,5 @@ __all__ = [
     'PointScaleTranslate', 'PointScale', 'ShufflePoints', 'write_modelnet40',
     'write_scanobjectnn', 'write_modelnet40_fewshot', 'HoldoutSplit',
     'ConcatSplits', 'BasePointDataset', 'check_clouds', 'check_dataloader',
-    'dataset_classes'
+    'dataset_classes', 'ShapeNetPart', 'write_shapenet_part'
 ]

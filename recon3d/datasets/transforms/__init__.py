@@ -3,6 +3,8 @@ from .formatting import PackReconInputs
 from .image_transforms import (RAND_AUGMENT_OPS, ReConImageAugment,
                                ResizeImage, random_resized_crop_box)
 from .loading import LoadImageFromPNG, LoadPointsFromFile, load_points
+from .part_seg import (LoadPartSegPoints, PackPartSegInputs, ResamplePoints,
+                       load_part_file)
 from .point_augmentations import PointScale, PointScaleTranslate, ShufflePoints
 from .point_transforms import (FPSPointSample, NormalizePoints,
                                RandomPointSample, RandomRotateY, rotate_y)
@@ -12,5 +14,6 @@ __all__ = [
     'RandomPointSample', 'FPSPointSample', 'NormalizePoints', 'RandomRotateY',
     'rotate_y', 'ReConImageAugment', 'ResizeImage', 'RAND_AUGMENT_OPS',
     'random_resized_crop_box', 'PackReconInputs', 'PointScaleTranslate',
-    'PointScale', 'ShufflePoints'
+    'PointScale', 'ShufflePoints', 'LoadPartSegPoints', 'ResamplePoints',
+    'PackPartSegInputs', 'load_part_file'
 ]
