@@ -1,4 +1,5 @@
 import warnings
+from typing import Optional
 
 import torch
 
@@ -13,7 +14,9 @@ _NATIVE_DTYPES = (torch.float32, torch.float64)
 def farthest_point_sample(xyz: torch.Tensor,
                           num: int,
                           random_start: bool = False,
-                          backend: str = 'auto') -> torch.Tensor:
+                          backend: str = 'auto',
+                          start_idx: Optional[torch.Tensor] = None
+                          ) -> torch.Tensor:
     """Farthest point sampling, batched.
 
     Greedy: the first pick is point 0 (or a random point with
@@ -35,6 +38,9 @@ def farthest_point_sample(xyz: torch.Tensor,
             by both backends) instead of index 0. Defaults to False.
         backend (str): ``'auto'``, ``'native'`` (the CPU kernel; float32 or
             float64 CPU tensors only) or ``'torch'``. Defaults to ``'auto'``.
+        start_idx (Tensor, optional): [B] given first pick of each cloud
+            (e.g. drawn from a seeded generator, as the ModelNet pickle
+            builder does); overrides ``random_start``. Defaults to None.
 
     Returns:
         LongTensor: [B, num] indices into N, on ``xyz``'s device.
@@ -51,7 +57,13 @@ def farthest_point_sample(xyz: torch.Tensor,
     if backend == 'native' and not native_ok:
         raise ValueError('the native backend takes float32/float64 CPU '
                          f'tensors, got {xyz.dtype} on {xyz.device}')
-    if random_start:
+    if start_idx is not None:
+        start = torch.as_tensor(
+            start_idx, dtype=torch.long, device=xyz.device).reshape(-1)
+        if len(start) != B or not ((start >= 0) & (start < N)).all():
+            raise ValueError(f'start_idx must hold {B} indices in [0, {N}), '
+                             f'got {start_idx}')
+    elif random_start:
         start = torch.randint(N, (B, ), device=xyz.device)
     else:
         start = torch.zeros(B, dtype=torch.long, device=xyz.device)
