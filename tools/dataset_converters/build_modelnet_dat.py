@@ -11,8 +11,9 @@ Each shape of the split list is read from ``<class>/<id>.txt``, reduced to
 (seeded by ``--seed``; the official start is unseeded) and pickled with its
 label exactly like the official file. The sampling is
 ``recon3d.ops.farthest_point_sample`` (the official greedy rule), 32 shapes
-at a time; ``--device cuda`` runs it on a GPU, where the 8192 sequential
-picks of a batch are fastest.
+at a time: about 0.16 s per 10,000-point shape with its compiled CPU kernel
+on a busy 2-core CPU, some 30-35 minutes for the 12,311 real shapes
+(``--device cuda`` runs the torch loop on a GPU instead).
 """
 import argparse
 import time
