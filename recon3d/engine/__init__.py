@@ -11,11 +11,12 @@ from .hooks.non_finite_hook import NonFiniteCheckHook
 from .hooks.run_checks_hook import RunChecksHook, resume_checkpoint
 from .log_levels import init_info_at_debug, paramwise_at_debug
 from .optim_constructor import TeacherAwareOptimWrapperConstructor
-from .optim_wrappers import CPUAutocastOptimWrapper
+from .optim_wrappers import CPUAutocastOptimWrapper, DoubleStepOptimWrapper
 from .runner_utils import setup_amp, setup_launcher
 
 __all__ = [
-    'register_checkpoint_loader', 'CPUAutocastOptimWrapper', 'setup_amp',
+    'register_checkpoint_loader', 'CPUAutocastOptimWrapper',
+    'DoubleStepOptimWrapper', 'setup_amp',
     'setup_launcher', 'TeacherAwareOptimWrapperConstructor',
     'load_checkpoint_file', 'allow_unsafe_pickle', 'unsafe_pickle_allowed',
     'check_checkpoint_fits', 'check_config_keys', 'RunError',

@@ -31,3 +31,22 @@ class CPUAutocastOptimWrapper(OptimWrapper):
         with super().optim_context(model), torch.autocast(
                 'cpu', dtype=self.cast_dtype):
             yield
+
+
+@OPTIM_WRAPPERS.register_module()
+class DoubleStepOptimWrapper(OptimWrapper):
+    """The official part-segmentation loop's update: two optimizer steps
+    per iteration.
+
+    ``segmentation/main.py`` of the official code calls ``loss.backward();
+    optimizer.step()``, then clips the gradients and calls
+    ``optimizer.step()`` again before zeroing them. So every iteration
+    makes one step with the raw gradients and one with the clipped ones
+    (AdamW counts two steps). recon3d makes one step by default; this
+    wrapper is for reproducing the official procedure exactly.
+    """
+
+    def step(self, **kwargs) -> None:
+        """Step on the raw gradients, then clip and step again."""
+        self.optimizer.step(**kwargs)
+        super().step(**kwargs)
