@@ -310,6 +310,11 @@ def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Any,
         raise CheckpointMismatchError(
             f'{filename} holds a {type(checkpoint).__name__}, not a '
             'checkpoint dict')
+    if 'base_model' in checkpoint or 'model_state_dict' in checkpoint:
+        raise CheckpointMismatchError(
+            f'{filename} is an official ReCon checkpoint; convert it first: '
+            'python tools/model_converters/recon_official_to_recon3d.py '
+            f'{filename} CONVERTED.pth')
     diff = checkpoint_mismatch(model, checkpoint)
     if not any(diff.values()):
         return

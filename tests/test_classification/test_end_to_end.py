@@ -27,6 +27,10 @@ def _options(cfg_name, cls_data, tmp):
             data[f'{k}.dataset.num_points'] = 256
         data['test_dataloader.dataset.data_root'] = f'{root}/ModelNet40'
         data['test_dataloader.dataset.num_points'] = 256
+        # The generated ModelNet40 has the generator's classes, and the
+        # head must match the dataset's classes.
+        from recon3d.datasets.synthetic import CLASSES
+        data['model.cls_head.num_classes'] = len(CLASSES)
     opts = dict(tiny_classifier_overrides(), **data)
     opts.update({
         'model.data_preprocessor.num_points': 128,

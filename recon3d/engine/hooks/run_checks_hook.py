@@ -74,6 +74,8 @@ class RunChecksHook(Hook):
     - ``resume=True`` without ``load_from`` needs a checkpoint in the work
       dir (:class:`ResumeError` otherwise; mmengine would train from
       scratch);
+    - every loader of the run must yield batches of clouds large enough
+      for the model (:func:`recon3d.datasets.check_dataloader`);
     - a classifier's ``cls_head.num_classes`` must equal the number of
       ``classes`` in the metainfo of each dataset of the run
       (:class:`NumClassesError`).
@@ -111,8 +113,24 @@ class RunChecksHook(Hook):
             self._source = resume_checkpoint(runner.work_dir)
         else:
             self._source = cfg.get('load_from')
+        self.verify_loaders(runner)
         if self.check_num_classes:
             self.verify_num_classes(runner)
+
+    @staticmethod
+    def verify_loaders(runner) -> None:
+        """Refuse an empty dataset, a loader that would run no batch and
+        clouds smaller than the model samples
+        (:func:`recon3d.datasets.check_dataloader`)."""
+        from recon3d.datasets import check_dataloader
+        preprocessor = getattr(_bare_model(runner.model),
+                               'data_preprocessor', None)
+        num_points = getattr(preprocessor, 'num_points', None)
+        for name, _ in _datasets(runner):
+            loop = getattr(runner, f'_{name}_loop')
+            check_dataloader(
+                loop.dataloader, f'{name}_dataloader',
+                num_points if isinstance(num_points, int) else None)
 
     @staticmethod
     def verify_num_classes(runner) -> None:
@@ -120,9 +138,9 @@ class RunChecksHook(Hook):
         n = _num_outputs(runner.model)
         if n is None:
             return
+        from recon3d.datasets import dataset_classes
         for name, dataset in _datasets(runner):
-            classes = (getattr(dataset, 'metainfo', None) or {}).get(
-                'classes')
+            classes = dataset_classes(dataset)
             if classes and len(classes) != n:
                 shown = ', '.join(map(str, list(classes)[:10]))
                 more = ', ...' if len(classes) > 10 else ''
@@ -134,9 +152,15 @@ class RunChecksHook(Hook):
                     'dataset the model was made for')
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        source = self._source or runner.cfg.get('load_from') or \
+            'the checkpoint'
         if self.strict_load:
-            check_checkpoint_fits(runner.model, checkpoint,
-                                  self._source or 'the checkpoint')
+            check_checkpoint_fits(runner.model, checkpoint, source)
+        if runner.cfg.get('resume') and 'meta' not in checkpoint:
+            raise ResumeError(
+                f'{source} holds weights only (no meta, optimizer or '
+                'schedule): it cannot be resumed; start from its weights '
+                'with load_from (without --resume)')
 
     def after_run(self, runner) -> None:
         if self._unsafe is not None:
