@@ -1,4 +1,5 @@
-"""knn and square_distance against brute force."""
+"""knn (both backends) and square_distance against brute force."""
+import functools
 import itertools
 
 import pytest
@@ -40,6 +41,12 @@ def check_knn(query, ref, k, dist, idx, exact_values=False):
             assert at_idx == pytest.approx(row, rel=1e-6, abs=1e-7)
 
 
+@pytest.fixture(params=['torch', 'native'])
+def knn_(request):
+    """knn with one backend."""
+    return functools.partial(knn, backend=request.param)
+
+
 def test_square_distance_matches_brute_force():
     gen = torch.Generator().manual_seed(0)
     a = torch.randn(2, 5, 3, generator=gen, dtype=torch.float64)
@@ -58,33 +65,33 @@ def test_square_distance_matches_brute_force():
 
 
 @pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
-def test_knn_random(dtype):
+def test_knn_random(knn_, dtype):
     gen = torch.Generator().manual_seed(1)
     query = torch.randn(2, 9, 3, generator=gen, dtype=dtype)
     ref = torch.randn(2, 30, 3, generator=gen, dtype=dtype)
-    dist, idx = knn(query, ref, 5)
+    dist, idx = knn_(query, ref, 5)
     assert dist.dtype == dtype
     check_knn(query, ref, 5, dist, idx)
 
 
-def test_knn_ties_on_grid_and_duplicates():
+def test_knn_ties_on_grid_and_duplicates(knn_):
     g = torch.arange(3, dtype=torch.float32)
     grid = torch.cartesian_prod(g, g, g)  # 27 integer points
     ref = torch.cat([grid, grid[:5]])[None]  # duplicates of 5 points
     query = torch.tensor([[[1., 1., 1.], [0., 0., 0.], [2., 1., 0.],
                            [.5, .5, .5]]])
     for k in (1, 7, 9, 32):
-        dist, idx = knn(query, ref, k)
+        dist, idx = knn_(query, ref, k)
         # Integer (or quarter-integer) distances are exact: compare the
         # multiset of distances exactly, not specific indices.
         check_knn(query, ref, k, dist, idx, exact_values=True)
 
 
-def test_knn_query_in_ref_finds_itself():
+def test_knn_query_in_ref_finds_itself(knn_):
     gen = torch.Generator().manual_seed(2)
     ref = torch.randn(2, 20, 3, generator=gen)
     query = ref[:, [3, 11, 0]]
-    dist, idx = knn(query, ref, 4)
+    dist, idx = knn_(query, ref, 4)
     assert torch.equal(idx[..., 0], torch.tensor([[3, 11, 0]] * 2))
     assert torch.equal(dist[..., 0], torch.zeros(2, 3))
 
@@ -110,11 +117,11 @@ def test_knn_chunked_with_ties():
     check_knn(query, ref, 8, d, i, exact_values=True)
 
 
-def test_knn_k_equals_n():
+def test_knn_k_equals_n(knn_):
     gen = torch.Generator().manual_seed(4)
     query = torch.randn(2, 4, 3, generator=gen, dtype=torch.float64)
     ref = torch.randn(2, 11, 3, generator=gen, dtype=torch.float64)
-    dist, idx = knn(query, ref, 11)
+    dist, idx = knn_(query, ref, 11)
     check_knn(query, ref, 11, dist, idx)
     for row in idx.reshape(-1, 11).tolist():
         assert sorted(row) == list(range(11))
@@ -131,3 +138,66 @@ def test_knn_bad_shapes():
         knn(torch.rand(2, 3, 3), torch.rand(1, 11, 3), 2)
     with pytest.raises(ValueError):
         knn(torch.rand(3, 3), torch.rand(11, 3), 2)
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+def test_knn_native_ties_take_lowest_index(dtype):
+    g = torch.arange(3, dtype=dtype)
+    grid = torch.cartesian_prod(g, g, g)
+    ref = torch.cat([grid, grid[:5]])[None]  # duplicates of 5 points
+    query = torch.tensor([[[1., 1., 1.], [0., 0., 0.], [.5, .5, .5]]],
+                         dtype=dtype)
+    for k in (1, 7, 9, 32):
+        dist, idx = knn(query, ref, k, backend='native')
+        brute = brute_sq_dist(query, ref)[0]
+        for m in range(3):
+            # ascending (distance, index): ties by ascending index
+            order = sorted(range(32), key=lambda j: (brute[m][j], j))[:k]
+            assert idx[0, m].tolist() == order
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+def test_knn_backends_agree(dtype):
+    gen = torch.Generator().manual_seed(5)
+    ref = torch.randn(3, 500, 3, generator=gen, dtype=dtype)
+    query = ref[:, :40] + 0.01
+    n_dist, n_idx = knn(query, ref, 16, backend='native')
+    t_dist, t_idx = knn(query, ref, 16, backend='torch')
+    assert n_dist.dtype == dtype and n_idx.dtype == torch.long
+    assert torch.equal(n_dist, t_dist)
+    assert torch.equal(n_idx, t_idx)  # no ties in random data
+
+
+def test_knn_auto_backend_keeps_gradients():
+    gen = torch.Generator().manual_seed(6)
+    query = torch.randn(1, 4, 3, generator=gen, requires_grad=True)
+    ref = torch.randn(1, 20, 3, generator=gen)
+    dist, _ = knn(query, ref, 3)
+    dist.sum().backward()
+    assert query.grad is not None and query.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match='without gradient'):
+        knn(query, ref, 3, backend='native')
+    with pytest.raises(ValueError, match='backend'):
+        knn(query.detach(), ref, 3, backend='gpu')
+
+
+def test_knn_native_rejects_non_finite():
+    ref = torch.rand(1, 10, 3)
+    ref[0, 2, 0] = float('inf')
+    with pytest.raises(ValueError, match='NaN or infinite'):
+        knn(torch.rand(1, 2, 3), ref, 3)
+
+
+def test_knn_native_degenerate_rows():
+    # All points equal (every distance ties), and distances sorted both
+    # ways along a line (worst orders for a selection).
+    same = torch.ones(1, 40, 3)
+    dist, idx = knn(same[:, :2], same, 5, backend='native')
+    assert idx.tolist() == [[list(range(5))] * 2]
+    assert torch.equal(dist, torch.zeros(1, 2, 5))
+    line = torch.zeros(1, 300, 3, dtype=torch.float64)
+    line[0, :, 0] = torch.arange(300, dtype=torch.float64)
+    query = line[:, [0, 299, 150]]
+    _, idx = knn(query, line, 4, backend='native')
+    assert idx[0].tolist() == [[0, 1, 2, 3], [299, 298, 297, 296],
+                               [150, 149, 151, 148]]
