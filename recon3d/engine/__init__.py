@@ -6,9 +6,8 @@ from .errors import (CheckpointFileError, CheckpointMismatchError,
                      ConfigKeyError, NonFiniteError, NumClassesError,
                      ResumeError, RunError, UnsafePickleError)
 from .hooks import *  # noqa: F401,F403
-from .hooks.checkpoint_hook import AtomicCheckpointHook
-from .hooks.non_finite_hook import NonFiniteCheckHook
-from .hooks.run_checks_hook import RunChecksHook, resume_checkpoint
+from .hooks import (AtomicCheckpointHook, NonFiniteCheckHook, RunChecksHook,
+                    resume_checkpoint)
 from .log_levels import init_info_at_debug, paramwise_at_debug
 from .optim_constructor import TeacherAwareOptimWrapperConstructor
 from .optim_wrappers import CPUAutocastOptimWrapper, DoubleStepOptimWrapper

@@ -54,7 +54,8 @@ UNSAFE_HINT = ('If you trust the file, allow a full unpickling with '
 def _history_buffer_method(owner: Any, name: str) -> Any:
     """``getattr`` as the safe loader allows it: the statistics methods of
     ``HistoryBuffer`` only (pickled as ``getattr(HistoryBuffer, name)``)."""
-    names = {'min', 'max', 'mean', 'current', *HistoryBuffer._statistics_methods}
+    names = {'min', 'max', 'mean', 'current'}
+    names.update(HistoryBuffer._statistics_methods)
     if owner is HistoryBuffer and name in names:
         return getattr(HistoryBuffer, name)
     raise UnsafePickleError(
