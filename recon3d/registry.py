@@ -4,10 +4,11 @@ The Runner-facing registries are children of mmengine's root registries, so
 that ``default_scope='recon3d'`` finds recon3d classes first and falls back to
 mmengine's (optimizers, schedulers, hooks, ...).
 
-The component kinds that configs swap -- backbones, necks, heads, teachers and
-losses -- have registries of their own, in scope ``recon3d`` and without a
-parent: ``print(BACKBONES)`` lists what can be swapped in, and a wrong kind
-fails with the registry's message naming the kind.
+The component kinds that configs swap -- backbones, necks, heads, teachers,
+losses and point-batch augments -- have registries of their own, in scope
+``recon3d`` and without a parent: ``print(BACKBONES)`` lists what can be
+swapped in, and a wrong kind fails with the registry's message naming the
+kind.
 """
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
@@ -35,8 +36,9 @@ __all__ = [
     'RUNNERS', 'LOOPS', 'HOOKS', 'LOG_PROCESSORS', 'OPTIMIZERS',
     'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS',
     'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS',
-    'BACKBONES', 'NECKS', 'HEADS', 'TEACHERS', 'LOSSES', 'EVALUATOR',
-    'METRICS', 'VISUALIZERS', 'VISBACKENDS', 'WEIGHT_INITIALIZERS'
+    'BACKBONES', 'NECKS', 'HEADS', 'TEACHERS', 'LOSSES', 'BATCH_AUGMENTS',
+    'EVALUATOR', 'METRICS', 'VISUALIZERS', 'VISBACKENDS',
+    'WEIGHT_INITIALIZERS'
 ]
 
 # Runner-facing registries: children of mmengine's roots.
@@ -105,3 +107,6 @@ TEACHERS = Registry(
     'teacher', scope='recon3d', locations=['recon3d.models.teachers'])
 LOSSES = Registry(
     'loss', scope='recon3d', locations=['recon3d.models.losses'])
+BATCH_AUGMENTS = Registry(
+    'batch augment', scope='recon3d',
+    locations=['recon3d.models.data_preprocessors'])

@@ -1,16 +1,20 @@
 """Test a recon3d classifier checkpoint with mmengine's Runner.
 
 By default one plain pass over the test split (FPS to N points per cloud,
-no augmentation). ``--votes N`` runs the official voting: per batch, FPS to
-the pool of P points (the preprocessor's ``train_fps_points``: 1200 for
-1024 points, 2400 for 2048, 8192 for 8192), then N votes, each a random
-N-point subset plus the config's test-time augmentation
-(``model.test_cfg.aug``), logits averaged. ``--vote-repeats R`` repeats the
-whole test R times and reports the mean ± std over repeats beside the max
-(the max over 299 repeats is the paper's protocol).
+no augmentation). ``--votes V`` runs the official voting: the config's
+``tta_model`` (``PointClassifierTTA``; without one, no test-time
+augmentation) wraps the model with V votes: per batch, FPS to the pool of
+P points (the preprocessor's ``train_fps_points``: 1200 for 1024 points,
+2400 for 2048, 8192 for 8192), then V votes, each a random N-point subset
+plus the test-time augmentation, logits averaged. ``--vote-repeats R``
+repeats the whole test R times and reports the mean ± std over repeats
+beside the max (the max over 299 repeats is the paper's protocol).
 
 ``--show-dir DIR`` (part segmentation) also writes pictures of the
 predicted and true parts of a few test shapes.
+
+The checkpoint must fit the model exactly (missing, unexpected or
+mis-shaped keys stop the test, exit status 1); see docs/reliability.md.
 
 Example:
     python tools/test.py configs/recon/finetune_modelnet40.py CKPT --votes 10
@@ -25,13 +29,14 @@ import sys
 from typing import List
 
 import numpy as np
-from mmengine.config import DictAction
+from mmengine.config import ConfigDict, DictAction
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from train import build_config  # noqa: E402
 
-from recon3d.engine import setup_launcher  # noqa: E402
+from recon3d.apis.training import add_reliability_args  # noqa: E402
+from recon3d.engine import RunError, setup_launcher  # noqa: E402
 from recon3d.utils import find_missing_inputs, register_all_modules  # noqa
 
 
@@ -66,6 +71,7 @@ def parse_args(argv=None):
         choices=['none', 'pytorch', 'slurm'],
         default='none',
         help='job launcher')
+    add_reliability_args(parser)
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -76,11 +82,13 @@ def parse_args(argv=None):
 
 def build_test_config(args):
     """The config of the test run (the train config's leaves, the
-    checkpoint as ``load_from``, voting from the flags)."""
+    checkpoint as ``load_from``, voting from the flags: with ``--votes``,
+    the model is the config's ``tta_model`` around its ``model``)."""
     ns = argparse.Namespace(
         config=args.config, cfg_options=args.cfg_options,
         work_dir=args.work_dir, amp=False, resume=None, no_validate=False,
-        auto_scale_lr=False, launcher='none')
+        auto_scale_lr=False, launcher='none',
+        unsafe_pickle=args.unsafe_pickle, strict_config=args.strict_config)
     cfg = build_config(ns)
     cfg.load_from = args.checkpoint
     cfg.resume = False
@@ -88,9 +96,9 @@ def build_test_config(args):
         add_show_hook(cfg, args.show_dir)
     # The checkpoint replaces the pretrained trunk.
     cfg.model.init_cfg = None
-    test_cfg = dict(cfg.model.get('test_cfg') or {})
-    test_cfg['votes'] = args.votes
-    cfg.model.test_cfg = test_cfg
+    if args.votes:
+        tta = cfg.get('tta_model') or dict(type='PointClassifierTTA')
+        cfg.model = ConfigDict(tta, module=cfg.model, votes=args.votes)
     for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
                 'param_scheduler', 'val_dataloader', 'val_cfg',
                 'val_evaluator'):
@@ -166,4 +174,7 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except RunError as err:  # one line, no traceback; exit status 1
+        raise SystemExit(f'error: {err}') from None

@@ -19,7 +19,10 @@ _base_ = [
 
 model = dict(
     data_preprocessor=dict(
-        type='PointDataPreprocessor', num_points=1024, train_fps_points=1200),
+        type='PointDataPreprocessor',
+        num_points=1024,
+        train_fps_points=1200,
+        batch_augments=[dict(type='BatchRotateY')]),
     backbone=dict(num_group=64, drop_path_rate=0.1),
     neck=dict(drop_path_rate=0.1),
     cls_head=dict(num_classes=40, head_type='full'),

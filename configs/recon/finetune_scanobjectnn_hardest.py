@@ -8,7 +8,7 @@
 # Checkpoint selection: best accuracy/top1 on a held-out 10 % of the train
 # split (see configs/_base_/datasets/scanobjectnn_hardest.py for the official
 # best-on-test option). Test, with the official voting (test-time aug:
-# rotate_y):
+# rotation about y):
 #   python tools/test.py THIS_CONFIG best_accuracy_top1_epoch_*.pth --votes 10
 _base_ = [
     '../_base_/models/point_classifier.py',
@@ -19,10 +19,18 @@ _base_ = [
 
 model = dict(
     data_preprocessor=dict(
-        type='PointDataPreprocessor', num_points=2048, train_fps_points=2400),
+        type='PointDataPreprocessor',
+        num_points=2048,
+        train_fps_points=2400,
+        batch_augments=[dict(type='BatchRotateY')]),
     cls_head=dict(num_classes=15, head_type='full'),
-    test_cfg=dict(votes=0, aug='rotate_y'),
 )
+# Voting (tools/test.py --votes N): the official test-time augmentation of
+# PB_T50_RS, a random rotation about y per cloud.
+tta_model = dict(
+    type='PointClassifierTTA',
+    votes=10,
+    augments=[dict(type='BatchRotateY')])
 optim_wrapper = dict(optimizer=dict(lr=2e-5))
 # Keep the best epoch on the validation loader and the last one.
 default_hooks = dict(

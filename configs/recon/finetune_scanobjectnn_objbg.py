@@ -19,10 +19,14 @@ _base_ = [
 
 model = dict(
     data_preprocessor=dict(
-        type='PointDataPreprocessor', num_points=2048, train_fps_points=2400),
+        type='PointDataPreprocessor',
+        num_points=2048,
+        train_fps_points=2400,
+        batch_augments=[dict(type='BatchRotateY')]),
     cls_head=dict(num_classes=15, head_type='full'),
-    test_cfg=dict(votes=0, aug='none'),
 )
+# Voting (tools/test.py --votes N): no test-time augmentation (official).
+tta_model = dict(type='PointClassifierTTA', votes=10, augments=[])
 optim_wrapper = dict(optimizer=dict(lr=2e-5))
 # Keep the best epoch on the validation loader and the last one.
 default_hooks = dict(

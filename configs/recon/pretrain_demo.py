@@ -60,7 +60,6 @@ train_pipeline = [
     dict(type='LoadImageFromPNG', bgr=False),
     dict(type='RandomPointSample', num_points=num_points),
     dict(type='NormalizePoints'),
-    dict(type='RandomRotateY'),
     dict(type='ReConImageAugment', resize=37, crop=32, cutout=3),
     dict(type='PackReconInputs'),
 ]

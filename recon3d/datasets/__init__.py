@@ -14,21 +14,19 @@ from .synthetic import (write_modelnet40, write_modelnet40_fewshot,
                         write_scanobjectnn, write_shapenet_part)
 from .transforms import (RAND_AUGMENT_OPS, FPSPointSample, LoadImageFromPNG,
                          LoadPointsFromFile, NormalizePoints, PackReconInputs,
-                         RandomPointSample, RandomRotateY, ReConImageAugment,
-                         ResizeImage, load_points, random_resized_crop_box,
-                         rotate_y)
-from .transforms import PointScale, PointScaleTranslate, ShufflePoints
+                         RandomPointSample, ReConImageAugment, ResizeImage,
+                         ShufflePoints, load_points, random_resized_crop_box)
 
 __all__ = [
     'ShapeNet55', 'read_categories', 'generate_shape', 'render_points',
     'write_shapenet55', 'LoadPointsFromFile', 'LoadImageFromPNG',
     'load_points', 'RandomPointSample', 'FPSPointSample', 'NormalizePoints',
-    'RandomRotateY', 'rotate_y', 'ReConImageAugment', 'ResizeImage',
-    'RAND_AUGMENT_OPS', 'random_resized_crop_box', 'PackReconInputs',
-    'ModelNet40', 'build_modelnet_dat', 'ModelNet40FewShot',
-    'build_fewshot_folds', 'ScanObjectNN', 'SCANOBJECTNN_CLASSES',
-    'PointScaleTranslate', 'PointScale', 'ShufflePoints', 'write_modelnet40',
-    'write_scanobjectnn', 'write_modelnet40_fewshot', 'HoldoutSplit',
-    'ConcatSplits', 'BasePointDataset', 'check_clouds', 'check_dataloader',
-    'dataset_classes', 'ShapeNetPart', 'write_shapenet_part'
+    'ReConImageAugment', 'ResizeImage', 'RAND_AUGMENT_OPS',
+    'random_resized_crop_box', 'PackReconInputs', 'ModelNet40',
+    'build_modelnet_dat', 'ModelNet40FewShot', 'build_fewshot_folds',
+    'ScanObjectNN', 'SCANOBJECTNN_CLASSES', 'ShufflePoints',
+    'write_modelnet40', 'write_scanobjectnn', 'write_modelnet40_fewshot',
+    'HoldoutSplit', 'ConcatSplits', 'BasePointDataset', 'check_clouds',
+    'check_dataloader', 'dataset_classes', 'ShapeNetPart',
+    'write_shapenet_part'
 ]

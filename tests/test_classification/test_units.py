@@ -1,4 +1,5 @@
-"""Accuracy, optimizer groups, voting, HoldoutSplit, fine-tune settings."""
+"""Accuracy, optimizer groups, voting settings, HoldoutSplit, fine-tune
+settings."""
 import math
 import os.path as osp
 
@@ -106,44 +107,32 @@ def test_settings_from_the_spec_table():
     assert ft.test_dataloader.dataset.split == 'test'
 
 
-class _MeanModel(torch.nn.Module):
-    """Logits = per-cloud mean of xyz (deterministic, order-free)."""
-
-    def forward(self, inputs, mode='tensor'):
-        return inputs['points'][..., :3].mean(1)
-
-
-def test_voting_averages_logits_of_the_drawn_votes():
-    cfg = _tiny_cfg('finetune_modelnet40.py')
-    cfg.model.data_preprocessor.num_points = 4
-    cfg.model.test_cfg = dict(votes=3, aug='scale')
-    model = MODELS.build(cfg.model).eval()
-    points = torch.randn(2, 6, 3)
-    calls = []
-    model.forward = lambda inputs, data_samples=None, mode='tensor': (
-        calls.append(inputs['points'].clone()) or
-        inputs['points'].mean(1))
-    torch.manual_seed(0)
-    got = model.vote_logits(dict(points=points))
-    torch.manual_seed(0)
-    manual = []
-    for _ in range(3):
-        keep = torch.randperm(6)[:4]
-        factor = torch.empty(2, 1, 3).uniform_(2 / 3, 3 / 2)
-        manual.append((points[:, keep] * factor).mean(1))
-    torch.testing.assert_close(got, torch.stack(manual).mean(0))
-    assert len(calls) == 3 and calls[0].shape == (2, 4, 3)
-
-
-def test_vote_rotation_keeps_norms_and_y():
-    cfg = _tiny_cfg('finetune_scanobjectnn_hardest.py')
-    cfg.model.test_cfg = dict(votes=2, aug='rotate_y')
-    model = MODELS.build(cfg.model)
-    points = torch.randn(3, 10, 3)
-    out = model.vote_augment(points)
-    torch.testing.assert_close(out.norm(dim=-1), points.norm(dim=-1))
-    torch.testing.assert_close(out[..., 1], points[..., 1])
-    assert not torch.allclose(out, points)
+def test_augmentation_settings_of_the_configs():
+    # The official batch augmentations (RECON_SPEC §5.1): in training after
+    # the batch sampling, and at test time in voting.
+    scale, rotate = [dict(type='BatchScale')], [dict(type='BatchRotateY')]
+    shift = [dict(type='BatchScaleTranslate')]
+    expected = {
+        'finetune_modelnet40.py': (shift, scale),
+        'linear_modelnet40_8k.py': (shift, scale),
+        'finetune_scanobjectnn_hardest.py': (rotate, rotate),
+        'mlp3_scanobjectnn_objbg.py': (rotate, []),
+        'finetune_scanobjectnn_objonly.py': (rotate, []),
+        'fewshot_modelnet40.py': (rotate, None),
+        'pretrain.py': (rotate, None),
+    }
+    for name, (train, test) in expected.items():
+        cfg = Config.fromfile(osp.join(REPO, 'configs/recon', name))
+        assert cfg.model.data_preprocessor.batch_augments == train, name
+        if test is None:
+            assert 'tta_model' not in cfg, name
+        else:
+            assert cfg.tta_model.type == 'PointClassifierTTA'
+            assert cfg.tta_model.votes == 10
+            assert cfg.tta_model.augments == test, name
+        pipeline = cfg.train_dataloader.dataset.get('pipeline') or \
+            cfg.train_dataloader.dataset.dataset.pipeline
+        assert 'RandomRotateY' not in str(pipeline), name
 
 
 def test_holdout_split_is_disjoint_and_complete(cls_data):

@@ -174,7 +174,6 @@ def test_pipeline(roots):
         fold=1,
         pipeline=[
             dict(type='ShufflePoints'),
-            dict(type='RandomRotateY'),
             dict(type='PackReconInputs')
         ])
     item = dataset[4]

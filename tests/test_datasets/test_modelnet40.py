@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from recon3d.datasets import (ModelNet40, PackReconInputs, PointScale,
-                              PointScaleTranslate, ShufflePoints,
+from recon3d.datasets import (ModelNet40, PackReconInputs, ShufflePoints,
                               build_modelnet_dat, write_modelnet40)
 from recon3d.datasets.synthetic import CLASSES
 from recon3d.registry import TRANSFORMS
@@ -138,7 +137,6 @@ def test_pipeline(modelnet_root):
         modelnet_root,
         split='train',
         pipeline=[
-            dict(type='PointScaleTranslate'),
             dict(type='ShufflePoints'),
             dict(type='PackReconInputs')
         ])
@@ -270,7 +268,7 @@ def test_build_errors(fresh_root):
         DAT.format(split) for split in ('train', 'test'))
 
 
-# Transforms of the classification fine-tunes.
+# Point-order shuffling of the classification loaders.
 
 
 def _cloud(n=200, c=6, seed=0):
@@ -278,41 +276,7 @@ def _cloud(n=200, c=6, seed=0):
 
 
 def test_transforms_registered():
-    for name in ('PointScaleTranslate', 'PointScale', 'ShufflePoints'):
-        assert TRANSFORMS.get(name) is not None, name
-
-
-def _factors(transform, runs=400):
-    """Per-axis scale and shift of each run, fitted from two points."""
-    np.random.seed(0)
-    base = np.array([[0, 0, 0, 1, 1, 1], [1, 1, 1, 1, 1, 1]], np.float32)
-    out = np.stack(
-        [transform(dict(points=base.copy()))['points'] for _ in range(runs)])
-    # Normals are left untouched, as in the official code.
-    np.testing.assert_array_equal(out[:, :, 3:], 1)
-    return out[:, 1, :3] - out[:, 0, :3], out[:, 0, :3]
-
-
-def test_scale_translate_distribution():
-    scale, shift = _factors(PointScaleTranslate())
-    assert scale.min() >= 2 / 3 - 1e-6 and scale.max() <= 1.5 + 1e-6
-    assert shift.min() >= -0.2 - 1e-6 and shift.max() <= 0.2 + 1e-6
-    # Uniform, per axis (not one isotropic factor), and filling the range.
-    assert abs(scale.mean() - (2 / 3 + 1.5) / 2) < 0.03
-    assert np.abs(shift.mean(0)).max() < 0.03
-    assert scale.min() < 0.7 and scale.max() > 1.45
-    assert np.abs(scale[:, 0] - scale[:, 1]).max() > 0.3
-    assert np.corrcoef(scale[:, 0], scale[:, 2])[0, 1] < 0.2
-
-
-def test_scale_distribution():
-    scale, shift = _factors(PointScale((0.5, 2.0)))
-    np.testing.assert_array_equal(shift, 0)
-    assert scale.min() >= 0.5 and scale.max() <= 2.0 + 1e-6
-    assert abs(scale.mean() - 1.25) < 0.06
-    assert np.abs(scale[:, 0] - scale[:, 1]).max() > 0.5
-    with pytest.raises(ValueError, match='low <= high'):
-        PointScale((2.0, 0.5))
+    assert TRANSFORMS.get('ShufflePoints') is not None
 
 
 def test_shuffle_points():

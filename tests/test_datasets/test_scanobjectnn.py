@@ -117,7 +117,6 @@ def test_pipeline(scan_root):
         split='train',
         pipeline=[
             dict(type='ShufflePoints'),
-            dict(type='RandomRotateY'),
             dict(type='PackReconInputs')
         ],
         serialize_data=False)

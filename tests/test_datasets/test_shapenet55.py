@@ -12,7 +12,6 @@ PIPELINE = [
     dict(type='LoadImageFromPNG'),
     dict(type='RandomPointSample', num_points=1024),
     dict(type='NormalizePoints'),
-    dict(type='RandomRotateY'),
     dict(type='ReConImageAugment', resize=256, crop=224),
     dict(type='PackReconInputs'),
 ]

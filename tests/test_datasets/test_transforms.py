@@ -1,5 +1,3 @@
-import math
-
 import numpy as np
 import pytest
 import torch
@@ -8,9 +6,8 @@ from PIL import Image
 from recon3d.datasets import (RAND_AUGMENT_OPS, FPSPointSample,
                               LoadImageFromPNG, LoadPointsFromFile,
                               NormalizePoints, PackReconInputs,
-                              RandomPointSample, RandomRotateY,
-                              ReConImageAugment, ResizeImage,
-                              random_resized_crop_box)
+                              RandomPointSample, ReConImageAugment,
+                              ResizeImage, random_resized_crop_box)
 from recon3d.registry import TRANSFORMS
 from recon3d.structures.recon_data_sample import ReconDataSample
 
@@ -21,8 +18,8 @@ def _cloud(n=100, c=3, seed=0):
 
 def test_registered():
     for name in ('LoadPointsFromFile', 'LoadImageFromPNG', 'RandomPointSample',
-                 'FPSPointSample', 'NormalizePoints', 'RandomRotateY',
-                 'ReConImageAugment', 'ResizeImage', 'PackReconInputs'):
+                 'FPSPointSample', 'NormalizePoints', 'ReConImageAugment',
+                 'ResizeImage', 'PackReconInputs'):
         assert TRANSFORMS.get(name) is not None, name
 
 
@@ -102,23 +99,6 @@ def test_normalize():
     np.testing.assert_allclose(out[:, :3].mean(0), 0, atol=1e-5)
     assert abs(np.linalg.norm(out[:, :3], axis=1).max() - 1) < 1e-5
     np.testing.assert_array_equal(out[:, 3:], points[:, 3:])
-
-
-def test_rotate_y_quarter_turn():
-    # θ = 90°: R = [[0, 0, 1], [0, 1, 0], [-1, 0, 0]], p R = (-z, y, x).
-    points = np.array([[1, 2, 3, 0.6, 0, 0.8]], dtype=np.float32)
-    half_pi = math.pi / 2
-    out = RandomRotateY(angle_range=(half_pi,
-                                     half_pi))(dict(points=points))['points']
-    np.testing.assert_allclose(out, [[-3, 2, 1, -0.8, 0, 0.6]], atol=1e-6)
-    assert out.dtype == np.float32
-    np.random.seed(0)
-    out = RandomRotateY()(dict(points=_cloud()))['points']
-    np.testing.assert_allclose(out[:, 1], _cloud()[:, 1])
-    np.testing.assert_allclose(
-        np.linalg.norm(out, axis=1),
-        np.linalg.norm(_cloud(), axis=1),
-        rtol=1e-5)
 
 
 def test_image_augment_shape():

@@ -70,3 +70,77 @@ def test_errors():
     data['inputs']['points'][0] = torch.randn(10, 3)
     with pytest.raises(ValueError, match='different shapes'):
         PointDataPreprocessor()(data)
+
+
+class _Spy:
+    """A batch augment that records what it is given and adds 1."""
+
+    def __init__(self):
+        self.seen = []
+
+    def __call__(self, points):
+        self.seen.append(points.clone())
+        return points + 1
+
+
+def test_batch_augments_run_after_the_fps_subset_in_training():
+    data = _batch(N=64)
+    spy = _Spy()
+    pre = PointDataPreprocessor(
+        num_points=10, train_fps_points=20,
+        batch_augments=[dict(type='BatchScale'), spy])
+    torch.manual_seed(3)
+    got = pre(data, training=True)['inputs']['points']
+    # By construction: FPS of the UNaugmented clouds, the shared subset,
+    # then the augments in order, on the same random stream.
+    stacked = torch.stack(data['inputs']['points'])
+    torch.manual_seed(3)
+    pool = index_points(stacked, farthest_point_sample(stacked, 20))
+    sub = pool[:, torch.randperm(20)[:10]]
+    factor = torch.empty(3, 1, 3).uniform_(2 / 3, 3 / 2)
+    torch.testing.assert_close(got, sub * factor + 1, rtol=0, atol=0)
+    torch.testing.assert_close(spy.seen[0], sub * factor, rtol=0, atol=0)
+    # Each augmented point is an FPS point of its own cloud, scaled.
+    for b in range(3):
+        unscaled = spy.seen[0][b] / factor[b]
+        match = torch.isclose(unscaled[:, None], pool[b][None]).all(-1)
+        assert (match.sum(1) == 1).all()
+
+
+def test_evaluation_is_never_augmented():
+    data = _batch()
+    spy = _Spy()
+    pre = PointDataPreprocessor(num_points=16, train_fps_points=20,
+                                batch_augments=[spy])
+    got = pre(data, training=False)['inputs']['points']
+    stacked = torch.stack(data['inputs']['points'])
+    expected = index_points(stacked, farthest_point_sample(stacked, 16))
+    torch.testing.assert_close(got, expected, rtol=0, atol=0)
+    assert spy.seen == []
+
+
+def test_batch_augments_without_sampling_augment_the_stacked_batch():
+    # Pretraining: the pipeline samples, the preprocessor only augments.
+    data = _batch()
+    pre = PointDataPreprocessor(num_points=64,
+                                batch_augments=[dict(type='BatchRotateY')])
+    torch.manual_seed(0)
+    got = pre(data, training=True)['inputs']['points']
+    stacked = torch.stack(data['inputs']['points'])
+    torch.testing.assert_close(got.norm(dim=-1), stacked.norm(dim=-1))
+    assert torch.equal(got[..., 1], stacked[..., 1])
+    assert not torch.allclose(got, stacked)
+    assert pre(data, training=False)['inputs']['points'].equal(stacked)
+
+
+def test_stack_and_farthest_points():
+    data = _batch()
+    pre = PointDataPreprocessor(num_points=8)
+    out = pre.stack(data)
+    stacked = torch.stack(data['inputs']['points'])
+    assert torch.equal(out['inputs']['points'], stacked)
+    assert out['inputs']['img'].shape == (3, 3, 8, 8)
+    assert pre.farthest_points(stacked, None) is stacked
+    assert pre.farthest_points(stacked, 100) is stacked
+    expected = index_points(stacked, farthest_point_sample(stacked, 12))
+    assert torch.equal(pre.farthest_points(stacked, 12), expected)

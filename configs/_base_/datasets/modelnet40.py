@@ -1,6 +1,7 @@
 # ModelNet40 (the official 8192-point FPS pickles) for classification.
-# Items hold all 8192 points; the model's data preprocessor samples per
-# batch (train: FPS to P, one random N-subset; eval: FPS to N).
+# Items hold all 8192 points; the train pipeline only shuffles them. The
+# model's data preprocessor samples per batch (train: FPS to P, one random
+# N-subset, then its batch augments; eval: FPS to N).
 #
 # Honest checkpoint selection: 10 % of the train split (per class, seed 0)
 # is held out as the validation set (HoldoutSplit); the test split is only
@@ -16,7 +17,6 @@ data_root = 'data/ModelNet/modelnet40_normal_resampled'
 # sphere (NormalizePoints), the stored point order kept.
 train_pipeline = [
     dict(type='NormalizePoints'),
-    dict(type='PointScaleTranslate'),
     dict(type='ShufflePoints'),
     dict(type='PackReconInputs'),
 ]

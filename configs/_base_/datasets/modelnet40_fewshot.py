@@ -1,4 +1,6 @@
 # ModelNet40 few-shot folds ({way}way_{shot}shot/{fold}.pkl, 8192 points).
+# The train pipeline only shuffles the points; the model's data preprocessor
+# samples and augments per batch.
 # Official protocol (RECON_SPEC §5.2): train on the fold's train items,
 # evaluate the fold's own test items (way x 20) every epoch, keep the best
 # epoch's accuracy. That selection is made on the evaluated items; the
@@ -15,7 +17,6 @@ data_root = 'data/ModelNetFewshot'
 # sphere (NormalizePoints), the stored point order kept.
 train_pipeline = [
     dict(type='NormalizePoints'),
-    dict(type='RandomRotateY'),
     dict(type='ShufflePoints'),
     dict(type='PackReconInputs'),
 ]

@@ -5,6 +5,8 @@
 # (the pretraining saw these test shapes, and through the text teacher their
 # category texts, so this number is a training-progress signal, not a
 # benchmark; use ModelNet40 for the paper's SVM protocol).
+# The random rotation about y of the official pretraining is a batch augment
+# of the model's data preprocessor (configs/_base_/models/recon_base.py).
 dataset_type = 'ShapeNet55'
 data_root = 'data/ShapeNet55-34'
 
@@ -13,7 +15,6 @@ train_pipeline = [
     dict(type='LoadImageFromPNG', bgr=False),
     dict(type='RandomPointSample', num_points=1024),
     dict(type='NormalizePoints'),
-    dict(type='RandomRotateY'),
     dict(type='ReConImageAugment', resize=256, crop=224),
     dict(type='PackReconInputs'),
 ]

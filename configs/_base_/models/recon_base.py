@@ -4,8 +4,13 @@
 # tower (512-d) for category texts.
 model = dict(
     type='ReCon',
-    # Evaluation clouds are reduced to 1024 points by FPS, batch-wise.
-    data_preprocessor=dict(type='PointDataPreprocessor', num_points=1024),
+    # Evaluation clouds are reduced to 1024 points by FPS, batch-wise;
+    # training batches (sampled by the pipeline) rotate about y per cloud,
+    # as the official pretraining does on the GPU.
+    data_preprocessor=dict(
+        type='PointDataPreprocessor',
+        num_points=1024,
+        batch_augments=[dict(type='BatchRotateY')]),
     backbone=dict(
         type='PointTransformer',
         embed_dims=384,

@@ -5,15 +5,15 @@ from .image_transforms import (RAND_AUGMENT_OPS, ReConImageAugment,
 from .loading import LoadImageFromPNG, LoadPointsFromFile, load_points
 from .part_seg import (LoadPartSegPoints, PackPartSegInputs, ResamplePoints,
                        load_part_file)
-from .point_augmentations import PointScale, PointScaleTranslate, ShufflePoints
+from .point_augmentations import ShufflePoints
 from .point_transforms import (FPSPointSample, NormalizePoints,
-                               RandomPointSample, RandomRotateY, rotate_y)
+                               RandomPointSample)
 
 __all__ = [
     'LoadPointsFromFile', 'LoadImageFromPNG', 'load_points',
-    'RandomPointSample', 'FPSPointSample', 'NormalizePoints', 'RandomRotateY',
-    'rotate_y', 'ReConImageAugment', 'ResizeImage', 'RAND_AUGMENT_OPS',
-    'random_resized_crop_box', 'PackReconInputs', 'PointScaleTranslate',
-    'PointScale', 'ShufflePoints', 'LoadPartSegPoints', 'ResamplePoints',
-    'PackPartSegInputs', 'load_part_file'
+    'RandomPointSample', 'FPSPointSample', 'NormalizePoints',
+    'ReConImageAugment', 'ResizeImage', 'RAND_AUGMENT_OPS',
+    'random_resized_crop_box', 'PackReconInputs', 'ShufflePoints',
+    'LoadPartSegPoints', 'ResamplePoints', 'PackPartSegInputs',
+    'load_part_file'
 ]

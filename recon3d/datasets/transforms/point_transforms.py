@@ -1,6 +1,4 @@
 """Transforms of ``results['points']``, float32 [N, C] with xyz first."""
-import math
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -109,51 +107,3 @@ class NormalizePoints(BaseTransform):
         points[:, :3] = xyz / radius
         results['points'] = points
         return results
-
-
-def rotate_y(points: np.ndarray, angle: float) -> np.ndarray:
-    """Rotate xyz (and normals if C >= 6) about y: ``p ← p R``.
-
-    Args:
-        points (np.ndarray): [N, C], C >= 3.
-        angle (float): Angle in radians.
-
-    Returns:
-        np.ndarray: [N, C], a new array of the same dtype.
-    """
-    c, s = math.cos(angle), math.sin(angle)
-    rotation = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]], dtype=points.dtype)
-    points = points.copy()
-    points[:, :3] = points[:, :3] @ rotation
-    if points.shape[1] >= 6:
-        points[:, 3:6] = points[:, 3:6] @ rotation
-    return points
-
-
-@TRANSFORMS.register_module()
-class RandomRotateY(BaseTransform):
-    """Rotate about the up axis y by a uniformly drawn angle.
-
-    ``p ← p R`` with ``R = [[c, 0, s], [0, 1, 0], [-s, 0, c]]`` (row
-    vectors, as the official pretraining), on xyz and, when C >= 6, on the
-    normals in columns 3-5.
-
-    Required keys: ``points`` [N, C]. Modified keys: ``points``.
-
-    Args:
-        angle_range (Sequence[float]): (low, high) of the angle in radians.
-            Defaults to (0, 2π).
-    """
-
-    def __init__(
-        self, angle_range: Sequence[float] = (0.0, 2 * math.pi)) -> None:
-        self.angle_range = tuple(angle_range)
-
-    def transform(self, results: dict) -> dict:
-        """Rotate the points."""
-        angle = transform_rng().uniform(*self.angle_range)
-        results['points'] = rotate_y(results['points'], angle)
-        return results
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(angle_range={self.angle_range})'

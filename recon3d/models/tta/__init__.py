@@ -1,0 +1,3 @@
+from .point_classifier_tta import PointClassifierTTA
+
+__all__ = ['PointClassifierTTA']
