@@ -46,8 +46,11 @@ class PartSegVisHook(Hook):
         self._rounds = 0
         self._folder: Optional[str] = None
         self._wanted = set()
+        self._classes: Sequence[str] = ()
 
-    def _select(self, length: int) -> None:
+    def _select(self, dataset) -> None:
+        self._classes = tuple(dataset.metainfo.get('classes') or ())
+        length = len(dataset)
         count = min(self.num_samples, length)
         self._wanted = {
             round(i * (length - 1) / max(count - 1, 1))
@@ -60,12 +63,12 @@ class PartSegVisHook(Hook):
         if self._rounds % self.interval == 0:
             self._folder = osp.join(runner.work_dir, self.out_dir,
                                     f'epoch_{runner.epoch}')
-            self._select(len(runner.val_dataloader.dataset))
+            self._select(runner.val_dataloader.dataset)
 
     def before_test_epoch(self, runner) -> None:
         self._folder = self.show_dir
         if self._folder is not None:
-            self._select(len(runner.test_dataloader.dataset))
+            self._select(runner.test_dataloader.dataset)
 
     def after_val_iter(self, runner, batch_idx: int, data_batch=None,
                        outputs: Optional[Sequence] = None) -> None:
@@ -96,8 +99,11 @@ class PartSegVisHook(Hook):
             if 'gt_part' in sample:
                 panels.append(('ground truth',
                                sample.gt_part.cpu().numpy()))
+            label = int(sample.gt_label) if 'gt_label' in sample else -1
+            category = self._classes[label] if 0 <= label < len(
+                self._classes) else ''
             draw_part_segmentation(
                 cloud.cpu().numpy(), panels,
                 osp.join(self._folder, f'{idx:05d}_{stem}.png'),
                 part_ids=sample.metainfo.get('part_ids'),
-                title=stem)
+                title=f'{category} {stem}'.strip())
