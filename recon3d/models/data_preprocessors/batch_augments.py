@@ -61,31 +61,41 @@ class BatchScaleTranslate:
     The official ``PointcloudScaleAndTranslate`` (ModelNet40 training).
     Columns after xyz (normals) are left as they are, as officially.
 
+    With ``isotropic=True`` one factor per cloud scales all three axes:
+    the official part-segmentation augmentation (``scale=(0.8, 1.25)``,
+    ``shift=(-0.1, 0.1)``).
+
     Args:
         scale (Sequence[float]): (low, high) of the per-axis factor.
             Defaults to (2/3, 3/2).
         shift (Sequence[float]): (low, high) of the per-axis shift.
             Defaults to (-0.2, 0.2).
+        isotropic (bool): One scale factor per cloud instead of one per
+            axis. Defaults to False.
     """
 
     def __init__(
         self,
         scale: Sequence[float] = (2 / 3, 3 / 2),
-        shift: Sequence[float] = (-0.2, 0.2)
+        shift: Sequence[float] = (-0.2, 0.2),
+        isotropic: bool = False
     ) -> None:
         self.scale = _range(scale, 'scale')
         self.shift = _range(shift, 'shift')
+        self.isotropic = isotropic
 
     def __call__(self, points: torch.Tensor) -> torch.Tensor:
         """[B, N, C] -> [B, N, C]."""
         _check(points)
         factor = _per_cloud(points, *self.scale)
+        if self.isotropic:
+            factor = factor[..., :1]
         offset = _per_cloud(points, *self.shift)
         return _with_xyz(points, points[..., :3] * factor + offset)
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(scale={self.scale}, '
-                f'shift={self.shift})')
+                f'shift={self.shift}, isotropic={self.isotropic})')
 
 
 @BATCH_AUGMENTS.register_module()
