@@ -6,6 +6,7 @@ from mmengine.model import BaseModel
 
 from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS, TEACHERS
 from recon3d.structures import ReConTokens, ReconDataSample
+from ..utils import gather_groups, mask_indices
 
 
 def svm_feature(tokens: ReConTokens) -> torch.Tensor:
@@ -142,9 +143,9 @@ class ReCon(BaseModel):
                             mask=True if mask is None else mask)
         tokens = self.neck(out.tokens, out.block_inputs)
         pred = self.decoder(tokens.local, out.center, out.mask)
-        B, M = pred.shape[:2]
-        target = out.neighborhood[out.mask].reshape(B, M,
-                                                    *out.neighborhood.shape[2:])
+        G, M = out.center.size(1), pred.size(1)
+        _, masked = mask_indices(out.mask, G - M)
+        target = gather_groups(out.neighborhood, masked)  # [B, M, K, 3]
         losses = self.rec_head.loss(pred, target)
         if self.img_teacher is not None:
             target = self.img_teacher(inputs['img'])
@@ -185,13 +186,12 @@ class ReCon(BaseModel):
         out = self.backbone(points, mask=True if mask is None else mask)
         tokens = self.neck(out.tokens, out.block_inputs)
         pred = self.rec_head(self.decoder(tokens.local, out.center, out.mask))
-        B = points.size(0)
-        K = out.neighborhood.size(2)
+        B, G = out.center.shape[:2]
+        visible, masked = mask_indices(out.mask, G - pred.size(1))
         groups = out.neighborhood + out.center.unsqueeze(2)
-        masked_center = out.center[out.mask].reshape(B, -1, 1, 3)
+        masked_center = gather_groups(out.center, masked).unsqueeze(2)
         return dict(
-            visible=groups[~out.mask].reshape(B, -1, 3),
+            visible=gather_groups(groups, visible).reshape(B, -1, 3),
             pred=(pred + masked_center).reshape(B, -1, 3),
-            target=groups[out.mask].reshape(B, -1, K, 3).reshape(B, -1, 3),
+            target=gather_groups(groups, masked).reshape(B, -1, 3),
             mask=out.mask)
-

@@ -9,7 +9,7 @@ from mmengine.model.weight_init import trunc_normal_
 from recon3d.registry import BACKBONES
 from recon3d.structures import PointTokens
 from ..utils import (Mlp, PointPatchEmbed, SelfAttention, block_mask,
-                     group_points, random_mask)
+                     gather_groups, group_points, mask_indices, random_mask)
 from ..utils.drop_path import DropPath
 
 
@@ -150,27 +150,31 @@ class PointTransformer(BaseModule):
                                             self.group_size)
         B, G = center.shape[:2]
         if isinstance(mask, bool):
-            mask = self.make_mask(center) if mask else None
+            if mask:
+                mask = self.make_mask(center)
+                num_visible = G - int(self.mask_ratio * G)
+            else:
+                mask = None
         elif mask.shape != (B, G) or mask.dtype != torch.bool:
             raise ValueError(f'mask must be a bool [{B}, {G}] tensor, got '
                              f'{mask.dtype} {tuple(mask.shape)}')
-        if mask is None:
-            tokens, vis_center = self.patch_embed(neighborhood), center
         else:
-            visible = ~mask
-            counts = visible.sum(1)
+            counts = (~mask).sum(1)  # a given mask is checked (host sync)
             if (counts != counts[0]).any():
                 raise ValueError('every sample must mask the same number of '
                                  f'groups, got visible counts {counts}')
-            # Boolean indexing keeps the original group order.
-            vis_center = center[visible].reshape(B, -1, 3)
+            num_visible = int(counts[0])
+        if mask is None:
+            tokens, vis_center = self.patch_embed(neighborhood), center
+        else:
+            # Gathers in the original group order, as boolean indexing.
+            visible, _ = mask_indices(mask, num_visible)
+            vis_center = gather_groups(center, visible)
             if self.embed_visible_only:
-                vis_groups = neighborhood[visible].reshape(
-                    B, -1, self.group_size, 3)
-                tokens = self.patch_embed(vis_groups)
-            else:
-                tokens = self.patch_embed(neighborhood)
-                tokens = tokens[visible].reshape(B, -1, self.embed_dims)
+                tokens = self.patch_embed(gather_groups(neighborhood,
+                                                        visible))
+            else:  # BatchNorm statistics of all groups
+                tokens = self.patch_embed(neighborhood, keep=visible)
         pos = self.pos_embed(vis_center)
         block_inputs, block_outputs = [], []
         for i, block in enumerate(self.blocks):

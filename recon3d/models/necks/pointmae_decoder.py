@@ -7,7 +7,7 @@ from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 
 from recon3d.registry import NECKS
-from ..utils import Mlp, SelfAttention
+from ..utils import Mlp, SelfAttention, gather_groups, mask_indices
 from ..utils.drop_path import DropPath
 
 
@@ -96,8 +96,9 @@ class PointMAEDecoder(BaseModule):
             Tensor: [B, M, C], one token per masked group in original order.
         """
         B, V, C = visible.shape
-        vis_pos = self.pos_embed(center[~mask].reshape(B, V, 3))
-        mask_pos = self.pos_embed(center[mask].reshape(B, -1, 3))
+        vis_idx, mask_idx = mask_indices(mask, V)
+        vis_pos = self.pos_embed(gather_groups(center, vis_idx))
+        mask_pos = self.pos_embed(gather_groups(center, mask_idx))
         M = mask_pos.size(1)
         x = torch.cat([visible, self.mask_token.expand(B, M, -1)], dim=1)
         pos = torch.cat([vis_pos, mask_pos], dim=1)

@@ -1,4 +1,6 @@
 """Vectorised masking of point groups (True = masked)."""
+from typing import Tuple
+
 import torch
 
 
@@ -49,3 +51,29 @@ def block_mask(center: torch.Tensor,
     origin = center[torch.arange(B, device=center.device), seed]
     dist = (center - origin.unsqueeze(1)).square().sum(-1)
     return _mask_from_order(dist.argsort(1), int(ratio * G))
+
+
+def mask_indices(mask: torch.Tensor,
+                 num_visible: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Indices of the visible and of the masked groups, for gathers.
+
+    The same selection as boolean indexing (``x[~mask]``, ``x[mask]``, each
+    in ascending group order) without its data-dependent output size, so
+    no host synchronization on CUDA.
+
+    Args:
+        mask (BoolTensor): [B, G], True = masked; every row has
+            ``G - num_visible`` True entries (not checked).
+        num_visible (int): V.
+
+    Returns:
+        tuple: ``visible`` [B, V] and ``masked`` [B, G - V] LongTensors.
+    """
+    order = torch.argsort(mask.to(torch.uint8), dim=1, stable=True)
+    return order[:, :num_visible], order[:, num_visible:]
+
+
+def gather_groups(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """``x[b, idx[b]]`` for every b: [B, G, *S] and [B, V] -> [B, V, *S]."""
+    batch = torch.arange(x.size(0), device=x.device).unsqueeze(1)
+    return x[batch, idx]

@@ -1,11 +1,12 @@
 """Point grouping (FPS + kNN) and the mini-PointNet patch embedding."""
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from recon3d.ops import farthest_point_sample, index_points, knn
+from .masking import gather_groups
 
 
 def group_points(xyz: torch.Tensor, num_group: int,
@@ -64,8 +65,25 @@ class PointPatchEmbed(nn.Module):
             nn.Conv1d(512, 512, 1), nn.BatchNorm1d(512),
             nn.ReLU(inplace=True), nn.Conv1d(512, embed_dims, 1))
 
-    def forward(self, neighborhood: torch.Tensor) -> torch.Tensor:
-        """[B, G, K, 3] -> [B, G, C]."""
+    def forward(self,
+                neighborhood: torch.Tensor,
+                keep: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Embed the groups.
+
+        Args:
+            neighborhood (Tensor): [B, G, K, 3].
+            keep (LongTensor, optional): [B, V] groups to embed. Every
+                group still goes through both BatchNorms (their batch
+                statistics are those of all groups, as when embedding all);
+                only the last 1×1 conv and the max-pool, which act on each
+                group alone, run for the kept groups: the result is the
+                full embedding's rows ``keep``, for about a third less work
+                at the pretraining mask ratio (the last conv holds half of
+                the multiply-adds).
+
+        Returns:
+            Tensor: [B, G, C], or [B, V, C] with ``keep``.
+        """
         conv1, bn1, _, conv2 = self.first_conv
         conv3, bn2, _, conv4 = self.second_conv
         x = F.relu(_bn(bn1, _pointwise(conv1, neighborhood)))
@@ -74,4 +92,6 @@ class PointPatchEmbed(nn.Module):
         w = conv3.weight.squeeze(-1)  # [512, 512]: [:, :256] sees `pooled`
         x = F.linear(x, w[:, 256:]) + F.linear(pooled, w[:, :256], conv3.bias)
         x = F.relu(_bn(bn2, x))
+        if keep is not None:
+            x = gather_groups(x, keep)  # [B, V, K, 512]
         return _pointwise(conv4, x).amax(dim=2)
