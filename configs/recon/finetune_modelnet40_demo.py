@@ -16,7 +16,9 @@ model = dict(
     backbone=dict(
         embed_dims=96, depth=4, num_heads=3, num_group=32, group_size=16),
     neck=dict(embed_dims=96, depth=4, num_heads=3),
-    cls_head=dict(in_channels=96, head_type='full'),
+    # The generated data has the generator's 18 classes; the head must
+    # match the dataset's classes.
+    cls_head=dict(in_channels=96, head_type='full', num_classes=18),
     freeze_trunk=False,
 )
 train_dataloader = dict(
