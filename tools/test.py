@@ -25,19 +25,15 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 from typing import List
 
 import numpy as np
 from mmengine.config import ConfigDict, DictAction
 from mmengine.runner import Runner
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from train import build_config  # noqa: E402
-
-from recon3d.apis.training import add_reliability_args  # noqa: E402
-from recon3d.engine import RunError, setup_launcher  # noqa: E402
-from recon3d.utils import find_missing_inputs, register_all_modules  # noqa
+from recon3d.apis.training import add_reliability_args, build_train_config
+from recon3d.engine import RunError, setup_launcher
+from recon3d.utils import find_missing_inputs, register_all_modules
 
 
 def parse_args(argv=None):
@@ -89,7 +85,7 @@ def build_test_config(args):
         work_dir=args.work_dir, amp=False, resume=None, no_validate=False,
         auto_scale_lr=False, launcher='none',
         unsafe_pickle=args.unsafe_pickle, strict_config=args.strict_config)
-    cfg = build_config(ns)
+    cfg = build_train_config(ns)
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.show_dir:

@@ -9,7 +9,6 @@ Bad checkpoints, a non-finite loss, a config typo with --strict-config, or
 --resume without a checkpoint stop with one line and exit status 1 (see
 docs/reliability.md).
 """
-from recon3d.apis import build_train_config as build_config  # noqa: F401
 from recon3d.apis import train
 from recon3d.engine import RunError
 
