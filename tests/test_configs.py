@@ -4,13 +4,18 @@ import glob
 import os
 import os.path as osp
 import re
+import shlex
 import subprocess
 import sys
 
 import pytest
+import torch
 from mmengine.config import Config
 
+from recon3d.apis.training import build_train_config, parse_train_args
+from recon3d.models.utils.arch import resolve_arch
 from recon3d.registry import MODELS
+from recon3d.structures import ReconDataSample
 from recon3d.testing import (tiny_classifier_overrides,
                              tiny_model_overrides)
 
@@ -23,10 +28,24 @@ CONFIGS = sorted(
 def test_config_parses_and_reloads(path, tmp_path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'recon3d'
-    assert cfg.model.type in ('ReCon', 'PointClassifier')
+    assert MODELS.get(cfg.model.type) is not None, cfg.model.type
     dumped = tmp_path / 'dumped.py'
     cfg.dump(str(dumped))
     assert Config.fromfile(str(dumped)).to_dict() == cfg.to_dict()
+
+
+def _random_tiny_teacher(teacher):
+    """Keep a teacher's type, with random weights and a tiny size."""
+    if 'teacher' in teacher:  # a wrapper, e.g. CachedTeacher
+        _random_tiny_teacher(teacher.teacher)
+    elif teacher.type == 'TimmImageTeacher':
+        teacher.pretrained = None
+        teacher.model_kwargs = dict(
+            embed_dim=32, depth=1, num_heads=2, img_size=32, patch_size=8)
+        teacher.representation_size = 32
+    elif teacher.type.startswith('OpenCLIP'):
+        teacher.pretrained = None
+        teacher.model_name = 'recon3d-tiny-clip'
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -38,41 +57,37 @@ def test_config_builds_its_model(path):
             # No cache here: build the teacher it stands for (caches are
             # tested in tests/test_models/test_teacher_cache.py).
             cfg.model[key] = teacher.teacher
-    if cfg.model.type == 'PointClassifier':
-        # Full size: shrink the trunk (tests/test_classification checks
-        # the settings); no checkpoint is loaded here.
-        if cfg.model.backbone.embed_dims > 96:
-            cfg.merge_from_dict(tiny_classifier_overrides())
-        model = MODELS.build(cfg.model)
-        assert model.cls_head.in_channels == model.backbone.embed_dims
-        return
-    if cfg.model.backbone.embed_dims > 96:
-        # Full size: shrink the trunk, keep the configured teachers' types
-        # (random weights: nothing is downloaded).
-        overrides = tiny_model_overrides()
-        for key in ('model.img_teacher', 'model.text_teacher'):
-            overrides.pop(key)
-        cfg.merge_from_dict(overrides)
+    arch = resolve_arch(cfg.model.get('arch', 'base'))
+    if arch['embed_dims'] > 96:
+        # Full size: shrink the encoder (tests/test_classification checks
+        # the settings), keep the configured teachers' types (random
+        # weights: nothing is downloaded); no checkpoint is loaded here.
+        cfg.merge_from_dict(tiny_classifier_overrides())
+        if 'decoder' in cfg.model:
+            cfg.merge_from_dict({'model.decoder.depth': 1})
         for key in ('img_teacher', 'text_teacher'):
-            teacher = cfg.model[key]
-            teacher.pretrained = None
-            if teacher.type == 'TimmImageTeacher':
-                teacher.model_kwargs = dict(
-                    embed_dim=32, depth=1, num_heads=2, img_size=32,
-                    patch_size=8)
-                teacher.representation_size = 32
-            else:
-                teacher.model_name = 'recon3d-tiny-clip'
+            if cfg.model.get(key):
+                _random_tiny_teacher(cfg.model[key])
     model = MODELS.build(cfg.model)
-    assert model.backbone.embed_dims == model.neck.norm.normalized_shape[0]
-    assert (model.img_teacher is None) == (model.img_head is None)
+    width = model.arch['embed_dims']
+    assert model.backbone.embed_dims == width
+    assert model.neck.norm.normalized_shape[0] == width
+    for name in ('cls_head', 'img_head', 'text_head'):
+        head = getattr(model, name, None)
+        if head is not None:
+            layer = head.layers[0] if name == 'cls_head' else head.proj
+            assert layer.in_features in (width, 4 * width), name
+    if cfg.model.type == 'ReCon':
+        assert (model.img_teacher is None) == (model.img_head is None)
 
 
 def test_paper_settings_of_pretrain_py():
     cfg = Config.fromfile(osp.join(REPO, 'configs/recon/pretrain.py'))
-    assert cfg.model.backbone.embed_dims == 384
-    assert cfg.model.backbone.depth == 12
-    assert cfg.model.backbone.num_heads == 6
+    assert cfg.model.arch == 'base'
+    arch = resolve_arch(cfg.model.arch)
+    assert arch['embed_dims'] == 384
+    assert arch['depth'] == 12
+    assert arch['num_heads'] == 6
     assert cfg.model.neck.stop_grad is True
     assert cfg.model.img_teacher.type == 'TimmImageTeacher'
     assert cfg.model.text_teacher.model_name == 'ViT-B-32'
@@ -130,4 +145,89 @@ def test_docs_worked_example_builds(tmp_path):
         path.write_text(body)
         cfg = Config.fromfile(str(path))
         model = MODELS.build(cfg.model)
-        assert model.backbone.embed_dims == cfg.model.backbone.embed_dims
+        assert model.backbone.embed_dims == cfg.model.arch.embed_dims
+
+
+# ----------------------------------------------------- model.arch overrides
+def _one_loss(model, model_type):
+    """One loss and backward on random clouds; the total is finite."""
+    B = 2
+    inputs = dict(points=torch.randn(B, 64, 3))
+    if model_type == 'ReCon':
+        inputs.update(img=torch.randint(0, 256, (B, 3, 32, 32),
+                                        dtype=torch.uint8),
+                      text=['chair', 'table'])
+    samples = [ReconDataSample().set_gt_label(i) for i in range(B)]
+    total, _ = model.parse_losses(model(inputs, samples, mode='loss'))
+    total.backward()
+    assert torch.isfinite(total)
+
+
+def _build_from_command(argv, monkeypatch):
+    """The model of a ``tools/train.py`` command line: the config and its
+    ``--cfg-options`` as the tool resolves them, then 8 groups of 8 points
+    and tiny random teachers (the encoder stays as the command sets it)."""
+    monkeypatch.chdir(REPO)
+    cfg = build_train_config(parse_train_args(argv))
+    cfg.merge_from_dict({'model.backbone.num_group': 8,
+                         'model.backbone.group_size': 8})
+    teachers = {k: v for k, v in tiny_model_overrides().items()
+                if k.endswith('_teacher') and k[6:] in cfg.model}
+    cfg.merge_from_dict(teachers)
+    return cfg, MODELS.build(cfg.model)
+
+
+def _check_arch(model, arch):
+    spec = resolve_arch(arch)
+    assert model.arch == spec
+    assert model.backbone.embed_dims == spec['embed_dims']
+    for part in (model.backbone, model.neck):
+        assert len(part.blocks) == spec['depth']
+        assert {b.attn.num_heads for b in part.blocks} == {spec['num_heads']}
+
+
+def _arch_commands():
+    text = open(osp.join(REPO, 'docs', 'configs.md')).read()
+    section = text.split("## The encoder's size")[1].split('\n## ')[0]
+    commands = []
+    for block in re.findall(r'```bash\n(.*?)```', section, re.S):
+        for line in block.replace('\\\n', ' ').splitlines():
+            if line.startswith('python tools/train.py'):
+                commands.append(shlex.split(line)[2:])
+    return commands
+
+
+@pytest.mark.parametrize('argv', _arch_commands(), ids=lambda a: a[0])
+def test_docs_arch_commands_build_and_train(argv, monkeypatch):
+    cfg, model = _build_from_command(argv, monkeypatch)
+    options = argv[argv.index('--cfg-options') + 1:]
+    # What each command asks for is what the model has.
+    for option in options:
+        key, value = option.split('=', 1)
+        if key == 'model.arch':
+            assert cfg.model.arch == value
+        elif key.startswith('model.arch.') and key != 'model.arch._delete_':
+            assert model.arch[key.split('.')[-1]] == int(value)
+    _check_arch(model, cfg.model.arch)
+    _one_loss(model, cfg.model.type)
+
+
+@pytest.mark.parametrize('config',
+                         ['pretrain.py', 'finetune_scanobjectnn_hardest.py'])
+def test_cfg_options_arch_tiny_builds_and_trains(config, monkeypatch):
+    cfg, model = _build_from_command(
+        [f'configs/recon/{config}', '--cfg-options', 'model.arch=tiny'],
+        monkeypatch)
+    _check_arch(model, 'tiny')
+    assert model.backbone.embed_dims == 192
+    _one_loss(model, cfg.model.type)
+
+
+def test_a_name_replaces_a_dict_arch(monkeypatch):
+    monkeypatch.chdir(REPO)
+    demo = 'configs/recon/pretrain_demo.py'
+    cfg = build_train_config(parse_train_args([demo]))
+    assert cfg.model.arch == dict(embed_dims=96, depth=4, num_heads=3)
+    cfg = build_train_config(
+        parse_train_args([demo, '--cfg-options', 'model.arch=tiny']))
+    assert cfg.model.arch == 'tiny'

@@ -24,8 +24,7 @@ model = dict(
         train_fps_points=1200,
         batch_augments=[dict(type='BatchRotateY')]),
     backbone=dict(num_group=64, drop_path_rate=0.1),
-    neck=dict(drop_path_rate=0.1),
-    cls_head=dict(num_classes=40, head_type='full'),
+    cls_head=dict(num_classes=40, head_type='mlp'),
 )
 optim_wrapper = dict(optimizer=dict(lr=5e-4))
 param_scheduler = [

@@ -24,7 +24,7 @@ model = dict(
         train_fps_points=8192,
         batch_augments=[dict(type='BatchScaleTranslate')]),
     backbone=dict(num_group=512),
-    cls_head=dict(num_classes=40, head_type='full'),
+    cls_head=dict(num_classes=40, head_type='mlp'),
 )
 # Voting (tools/test.py --votes N): the official test-time augmentation of
 # ModelNet40, per-axis scale U(2/3, 3/2) per cloud.

@@ -13,12 +13,11 @@ _base_ = ['./finetune_modelnet40.py']
 
 model = dict(
     data_preprocessor=dict(num_points=512, train_fps_points=600),
-    backbone=dict(
-        embed_dims=96, depth=4, num_heads=3, num_group=32, group_size=16),
-    neck=dict(embed_dims=96, depth=4, num_heads=3),
+    arch=dict(_delete_=True, embed_dims=96, depth=4, num_heads=3),
+    backbone=dict(num_group=32, group_size=16),
     # The generated data has the generator's 18 classes; the head must
     # match the dataset's classes.
-    cls_head=dict(in_channels=96, head_type='full', num_classes=18),
+    cls_head=dict(head_type='mlp', num_classes=18),
     freeze_trunk=False,
 )
 train_dataloader = dict(

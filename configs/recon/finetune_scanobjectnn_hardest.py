@@ -23,7 +23,7 @@ model = dict(
         num_points=2048,
         train_fps_points=2400,
         batch_augments=[dict(type='BatchRotateY')]),
-    cls_head=dict(num_classes=15, head_type='full'),
+    cls_head=dict(num_classes=15, head_type='mlp'),
 )
 # Voting (tools/test.py --votes N): the official test-time augmentation of
 # PB_T50_RS, a random rotation about y per cloud.

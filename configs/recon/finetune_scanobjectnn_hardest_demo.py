@@ -12,10 +12,9 @@ _base_ = ['./finetune_scanobjectnn_hardest.py']
 
 model = dict(
     data_preprocessor=dict(num_points=512, train_fps_points=600),
-    backbone=dict(
-        embed_dims=96, depth=4, num_heads=3, num_group=32, group_size=16),
-    neck=dict(embed_dims=96, depth=4, num_heads=3),
-    cls_head=dict(in_channels=96, head_type='full'),
+    arch=dict(_delete_=True, embed_dims=96, depth=4, num_heads=3),
+    backbone=dict(num_group=32, group_size=16),
+    cls_head=dict(head_type='mlp'),
     freeze_trunk=False,
 )
 train_dataloader = dict(

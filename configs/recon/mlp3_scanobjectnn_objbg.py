@@ -3,5 +3,5 @@
 # (RECON_SPEC §5.1). Everything else as finetune_scanobjectnn_objbg.py.
 _base_ = ['./finetune_scanobjectnn_objbg.py']
 
-model = dict(cls_head=dict(head_type='mlp3'), freeze_trunk=True)
+model = dict(cls_head=dict(head_type='mlp'), freeze_trunk=True)
 optim_wrapper = dict(optimizer=dict(lr=1e-4))

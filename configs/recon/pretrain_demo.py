@@ -20,24 +20,21 @@ _base_ = ['./pretrain.py']
 
 data_root = 'data/demo/ShapeNet55-34'
 num_points = 512
-embed_dims = 96
 num_group = 32
 group_size = 16
 
 model = dict(
     data_preprocessor=dict(num_points=num_points),
+    # A dict replaces the inherited name ('base'); its fields merge in
+    # children and from the command line (model.arch.depth=2).
+    arch=dict(_delete_=True, embed_dims=96, depth=4, num_heads=3),
     backbone=dict(
-        embed_dims=embed_dims,
-        depth=4,
-        num_heads=3,
         num_group=num_group,
         group_size=group_size,
         # Embed only the visible groups: ~2.5x less patch-embedding work
         # (BatchNorm statistics then come from visible groups only).
         embed_visible_only=True),
-    neck=dict(embed_dims=embed_dims, depth=4, num_heads=3),
-    decoder=dict(embed_dims=embed_dims, depth=2, num_heads=3),
-    rec_head=dict(in_channels=embed_dims, group_size=group_size),
+    decoder=dict(depth=2),
     img_teacher=dict(
         _delete_=True,
         type='OpenCLIPImageTeacher',

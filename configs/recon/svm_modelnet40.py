@@ -1,5 +1,5 @@
 # The linear-SVM protocol on ModelNet40 (the official PointTransformerSVM):
-# the frozen encoder (base size, 64 groups of 32) embeds every train and
+# the frozen encoder (arch='base', 64 groups of 32) embeds every train and
 # test cloud, reduced to 1024 points by deterministic farthest point
 # sampling (from point 0) of the 8192 stored, no augmentation; the feature
 # is concat[max over the 3 global tokens, max-pool + mean-pool of the local
@@ -15,21 +15,13 @@ _base_ = ['../_base_/default_runtime.py']
 model = dict(
     type='PointEncoder',
     data_preprocessor=dict(type='PointDataPreprocessor', num_points=1024),
+    arch='base',
     backbone=dict(
         type='PointTransformer',
-        embed_dims=384,
-        depth=12,
-        num_heads=6,
         num_group=64,
         group_size=32,
         drop_path_rate=0.1),
-    neck=dict(
-        type='ReConNeck',
-        embed_dims=384,
-        depth=12,
-        num_heads=6,
-        drop_path_rate=0.1,
-        stop_grad=False),
+    neck=dict(type='ReConNeck', stop_grad=False),
 )
 test_dataloader = dict(
     batch_size=128,

@@ -8,9 +8,8 @@ _base_ = ['./svm_modelnet40.py']
 
 model = dict(
     data_preprocessor=dict(num_points=512),
-    backbone=dict(
-        embed_dims=96, depth=4, num_heads=3, num_group=32, group_size=16),
-    neck=dict(embed_dims=96, depth=4, num_heads=3),
+    arch=dict(_delete_=True, embed_dims=96, depth=4, num_heads=3),
+    backbone=dict(num_group=32, group_size=16),
 )
 test_dataloader = dict(
     batch_size=64,

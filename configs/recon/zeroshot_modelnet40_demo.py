@@ -12,9 +12,8 @@
 _base_ = ['./zeroshot_modelnet40.py']
 
 model = dict(
-    backbone=dict(
-        embed_dims=96, depth=4, num_heads=3, num_group=32, group_size=16),
-    neck=dict(embed_dims=96, depth=4, num_heads=3),
+    arch=dict(_delete_=True, embed_dims=96, depth=4, num_heads=3),
+    backbone=dict(num_group=32, group_size=16),
     text_teacher=dict(
         _delete_=True,
         type='OpenCLIPTextTeacher',

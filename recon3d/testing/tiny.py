@@ -4,53 +4,29 @@ from typing import Optional
 
 from mmengine.config import Config
 
-TINY_DIMS = 32
+#: The tiny encoder: C=32, one block, two heads (``model.arch``).
+TINY_ARCH = dict(embed_dims=32, depth=1, num_heads=2)
 
 
-def tiny_model_overrides(embed_dims: int = TINY_DIMS,
-                         num_group: int = 8,
-                         group_size: int = 8) -> dict:
-    """``--cfg-options``-style overrides that shrink any ReCon config to
-    depth 1, ``embed_dims`` wide, with tiny random open_clip teachers."""
-    return {
-        'model.backbone.embed_dims': embed_dims,
-        'model.backbone.depth': 1,
-        'model.backbone.num_heads': 2,
-        'model.backbone.num_group': num_group,
-        'model.backbone.group_size': group_size,
-        'model.neck.embed_dims': embed_dims,
-        'model.neck.depth': 1,
-        'model.neck.num_heads': 2,
-        'model.decoder.embed_dims': embed_dims,
-        'model.decoder.depth': 1,
-        'model.decoder.num_heads': 2,
-        'model.rec_head.in_channels': embed_dims,
-        'model.rec_head.group_size': group_size,
-        'model.img_teacher': dict(
-            _delete_=True, type='OpenCLIPImageTeacher',
-            model_name='recon3d-tiny-clip', pretrained=None),
-        'model.text_teacher': dict(
-            _delete_=True, type='OpenCLIPTextTeacher',
-            model_name='recon3d-tiny-clip', pretrained=None),
-    }
+def tiny_classifier_overrides() -> dict:
+    """``--cfg-options`` leaves that shrink any ReCon classifier config to
+    :data:`TINY_ARCH` with 8 groups of 8 points."""
+    # ``_delete_``: the arch replaces a name or a dict alike.
+    opts = {f'model.arch.{k}': v for k, v in TINY_ARCH.items()}
+    return {'model.arch._delete_': True, **opts,
+            'model.backbone.num_group': 8, 'model.backbone.group_size': 8}
 
 
-def tiny_classifier_overrides(embed_dims: int = TINY_DIMS,
-                              num_group: int = 8,
-                              group_size: int = 8) -> dict:
-    """``--cfg-options``-style overrides that shrink a ``PointClassifier``
-    config (fine-tune / linear / mlp3 / few-shot) to depth 1."""
-    return {
-        'model.backbone.embed_dims': embed_dims,
-        'model.backbone.depth': 1,
-        'model.backbone.num_heads': 2,
-        'model.backbone.num_group': num_group,
-        'model.backbone.group_size': group_size,
-        'model.neck.embed_dims': embed_dims,
-        'model.neck.depth': 1,
-        'model.neck.num_heads': 2,
-        'model.cls_head.in_channels': embed_dims,
-    }
+def tiny_model_overrides() -> dict:
+    """As :func:`tiny_classifier_overrides` for a ReCon pretraining config,
+    with a one-block decoder and tiny random open_clip teachers."""
+    teachers = {
+        f'model.{modality}_teacher': dict(
+            _delete_=True, type=f'OpenCLIP{kind}Teacher',
+            model_name='recon3d-tiny-clip', pretrained=None)
+        for modality, kind in (('img', 'Image'), ('text', 'Text'))}
+    return dict(tiny_classifier_overrides(), **teachers,
+                **{'model.decoder.depth': 1})
 
 
 def tiny_pretrain_cfg(config: str,

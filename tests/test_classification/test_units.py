@@ -80,21 +80,25 @@ def test_cls_params_get_ten_times_lr(name):
 
 
 def test_settings_from_the_spec_table():
+    # Protocols: full = 'mlp' head, all train; mlp3 = 'mlp' head, frozen
+    # trunk; linear = 'linear' head, frozen trunk.
+    full, mlp3, linear = ('mlp', False), ('mlp', True), ('linear', True)
     expect = {
-        'finetune_scanobjectnn_hardest.py': (2e-5, 2048, 2400, 128, 'full'),
-        'linear_scanobjectnn_objbg.py': (1e-4, 2048, 2400, 128, 'linear'),
-        'mlp3_scanobjectnn_objonly.py': (1e-4, 2048, 2400, 128, 'mlp3'),
-        'finetune_modelnet40.py': (1e-5, 1024, 1200, 64, 'full'),
-        'linear_modelnet40.py': (1e-4, 1024, 1200, 64, 'linear'),
-        'mlp3_modelnet40_8k.py': (5e-5, 8192, 8192, 512, 'mlp3'),
-        'fewshot_modelnet40.py': (5e-4, 1024, 1200, 64, 'full'),
+        'finetune_scanobjectnn_hardest.py': (2e-5, 2048, 2400, 128, full),
+        'linear_scanobjectnn_objbg.py': (1e-4, 2048, 2400, 128, linear),
+        'mlp3_scanobjectnn_objonly.py': (1e-4, 2048, 2400, 128, mlp3),
+        'finetune_modelnet40.py': (1e-5, 1024, 1200, 64, full),
+        'linear_modelnet40.py': (1e-4, 1024, 1200, 64, linear),
+        'mlp3_modelnet40_8k.py': (5e-5, 8192, 8192, 512, mlp3),
+        'fewshot_modelnet40.py': (5e-4, 1024, 1200, 64, full),
     }
     for name, (lr, n, p, g, head) in expect.items():
         cfg = Config.fromfile(osp.join(REPO, 'configs/recon', name))
         pre = cfg.model.data_preprocessor
         assert (cfg.optim_wrapper.optimizer.lr, pre.num_points,
                 pre.train_fps_points, cfg.model.backbone.num_group,
-                cfg.model.cls_head.head_type) == (lr, n, p, g, head), name
+                (cfg.model.cls_head.head_type, cfg.model.freeze_trunk)
+                ) == (lr, n, p, g, head), name
         assert cfg.model.neck.stop_grad is False
         assert cfg.default_hooks.checkpoint.save_best == 'accuracy/top1'
     few = Config.fromfile(osp.join(REPO, 'configs/recon/fewshot_modelnet40.py'))

@@ -21,19 +21,17 @@ TEACHER_KEYS = ['img_encoder.visual.proj.bias',
 
 def _trunk(**kw):
     return dict(
-        backbone=dict(type='PointTransformer', embed_dims=C, depth=DEPTH,
-                      num_heads=2, num_group=8, group_size=K),
-        neck=dict(type='ReConNeck', embed_dims=C, depth=DEPTH, num_heads=2),
+        arch=dict(embed_dims=C, depth=DEPTH, num_heads=2),
+        backbone=dict(type='PointTransformer', num_group=8, group_size=K),
+        neck=dict(type='ReConNeck'),
         **kw)
 
 
 def _recon(**heads):
     return MODELS.build(dict(
         type='ReCon',
-        decoder=dict(type='PointMAEDecoder', embed_dims=C, depth=DEC_DEPTH,
-                     num_heads=2),
-        rec_head=dict(type='ReconstructionHead', in_channels=C,
-                      group_size=K),
+        decoder=dict(type='PointMAEDecoder', depth=DEC_DEPTH),
+        rec_head=dict(type='ReconstructionHead'),
         **_trunk(**heads)))
 
 
@@ -45,11 +43,11 @@ def _assert_same(a, b):
 
 
 # ------------------------------------------------ coverage of the models
-@pytest.mark.parametrize('head_type', ['full', 'linear'])
+@pytest.mark.parametrize('head_type', ['mlp', 'linear'])
 def test_classifier_state_dict_is_exactly_the_cls_table(head_type):
     model = MODELS.build(dict(type='PointClassifier', **_trunk(
         cls_head=dict(type='ClsHead', num_classes=7, head_type=head_type))))
-    group = 'cls_full' if head_type == 'full' else 'cls_linear'
+    group = 'cls_full' if head_type == 'mlp' else 'cls_linear'
     rows = mapping_rows('cls', C, DEPTH, groups=[group], cls_hidden=256,
                         num_classes=7)
     own = model.state_dict()

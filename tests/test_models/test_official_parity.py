@@ -30,16 +30,14 @@ def official():
 
 def _trunk_cfg(C, depth, heads, G, K):
     return dict(
-        backbone=dict(
-            type='PointTransformer', embed_dims=C, depth=depth,
-            num_heads=heads, num_group=G, group_size=K, drop_path_rate=0.),
-        neck=dict(
-            type='ReConNeck', embed_dims=C, depth=depth, num_heads=heads,
-            drop_path_rate=0.))
+        arch=dict(embed_dims=C, depth=depth, num_heads=heads,
+                  drop_path_rate=0.),
+        backbone=dict(type='PointTransformer', num_group=G, group_size=K),
+        neck=dict(type='ReConNeck'))
 
 
 def build_classifier(official_sd, C, depth, heads, G, K, num_classes,
-                     head_type='full', dtype=torch.float64):
+                     head_type='mlp', dtype=torch.float64):
     model = MODELS.build(
         dict(
             type='PointClassifier',
@@ -60,10 +58,8 @@ def build_recon(official_sd, C, depth, heads, G, K, dec_depth, dec_heads,
         dict(
             type='ReCon',
             decoder=dict(
-                type='PointMAEDecoder', embed_dims=C, depth=dec_depth,
-                num_heads=dec_heads, drop_path_rate=0.),
-            rec_head=dict(
-                type='ReconstructionHead', in_channels=C, group_size=K),
+                type='PointMAEDecoder', depth=dec_depth, num_heads=dec_heads),
+            rec_head=dict(type='ReconstructionHead'),
             **cfg))
     sd, dropped = official_to_recon3d(official_sd, 'pretrain')
     assert dropped == []
@@ -285,8 +281,9 @@ def test_classifier_matches_transcription(head_type):
     sd = random_official_state_dict(
         'cls', embed_dims=C, depth=DEPTH, num_classes=NUM_CLASSES,
         head_type=head_type, seed=1)
+    # The official full head is recon3d's 'mlp'.
     model = build_classifier(sd, C, DEPTH, HEADS, G, K, NUM_CLASSES,
-                             head_type)
+                             'linear' if head_type == 'linear' else 'mlp')
     pts = _points()
     expected = reference_classifier(sd, pts, head_type)
     got = model(dict(points=pts))

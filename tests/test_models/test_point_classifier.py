@@ -23,13 +23,12 @@ C, G, K, N, B, NC = 32, 8, 8, 64, 4, 5
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def clf_cfg(head_type='full', embed_dims=C, num_classes=NC, **kw):
+def clf_cfg(head_type='mlp', embed_dims=C, num_classes=NC, **kw):
     return dict(
         type='PointClassifier',
-        backbone=dict(type='PointTransformer', embed_dims=embed_dims,
-                      depth=2, num_heads=2, num_group=G, group_size=K),
-        neck=dict(type='ReConNeck', embed_dims=embed_dims, depth=2,
-                  num_heads=2),
+        arch=dict(embed_dims=embed_dims, depth=2, num_heads=2),
+        backbone=dict(type='PointTransformer', num_group=G, group_size=K),
+        neck=dict(type='ReConNeck'),
         cls_head=dict(type='ClsHead', num_classes=num_classes,
                       head_type=head_type),
         **kw)
@@ -65,7 +64,7 @@ def random_tokens(seed=0):
 
 
 # ------------------------------------------------------------ head, loss
-@pytest.mark.parametrize('head_type', ['full', 'mlp3', 'linear'])
+@pytest.mark.parametrize('head_type', ['mlp', 'linear'])
 def test_cls_head_layers_follow_official_indices(head_type):
     head = MODELS.build(clf_cfg(head_type)).cls_head
     layers = head.layers
@@ -78,7 +77,12 @@ def test_cls_head_layers_follow_official_indices(head_type):
     assert (layers[0].in_features, layers[0].out_features) == (4 * C, 256)
     assert layers[3].p == 0.5 and layers[8].out_features == NC
     with pytest.raises(ValueError, match='head_type'):
-        MODELS.build(clf_cfg('mlp'))
+        MODELS.build(clf_cfg('conv'))
+    # The official full / mlp3 heads are one layer type: 'mlp'; the
+    # earlier names say so.
+    for old in ('full', 'mlp3'):
+        with pytest.raises(ValueError, match=f"{old}' is now 'mlp'"):
+            MODELS.build(clf_cfg(old))
 
 
 def test_cls_head_feature_forward_and_predict():
@@ -187,8 +191,8 @@ def test_freeze_trunk_trains_only_cls_parameters():
     # BatchNorm statistics of the frozen trunk still update.
     bn = 'backbone.patch_embed.first_conv.1.running_mean'
     assert bn in changed
-    # mlp3 freezes the same way and trains its whole MLP head.
-    model = build(freeze_trunk=True, head_type='mlp3')
+    # mlp3 (the MLP head, frozen trunk) trains its whole MLP head.
+    model = build(freeze_trunk=True, head_type='mlp')
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     assert trainable == {'neck.cls_token', 'neck.cls_pos'} | {
         n for n, _ in model.named_parameters() if n.startswith('cls_head.')}
@@ -315,14 +319,11 @@ def test_base_config_needs_and_takes_a_checkpoint(pretrain_file):
         osp.join(REPO, 'configs/_base_/models/point_classifier.py'))
     assert cfg.model.neck.stop_grad is False
     assert cfg.model.init_cfg == dict(type='Pretrained', checkpoint='')
-    tiny = {f'model.{part}.{key}': value
-            for part in ('backbone', 'neck')
-            for key, value in (('embed_dims', C), ('depth', 2),
-                               ('num_heads', 2))}
-    tiny.update({'model.backbone.num_group': G,
-                 'model.backbone.group_size': K,
-                 'model.cls_head.in_channels': C})
-    cfg.merge_from_dict(tiny)
+    cfg.merge_from_dict({
+        'model.arch': dict(_delete_=True, embed_dims=C, depth=2,
+                           num_heads=2),
+        'model.backbone.num_group': G,
+        'model.backbone.group_size': K})
     with pytest.raises(ValueError, match='empty checkpoint'):
         MODELS.build(cfg.model).init_weights()
     cfg.merge_from_dict({'model.init_cfg.checkpoint': pretrain_file[0]})

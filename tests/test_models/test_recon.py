@@ -74,18 +74,12 @@ class FakeTextTeacher(BaseModule):
 def recon_cfg(teachers=True, smc=False, **backbone):
     cfg = dict(
         type='ReCon',
+        arch=dict(embed_dims=C, depth=2, num_heads=2),
         backbone=dict(
-            type='PointTransformer',
-            embed_dims=C,
-            depth=2,
-            num_heads=2,
-            num_group=G,
-            group_size=K,
-            **backbone),
-        neck=dict(type='ReConNeck', embed_dims=C, depth=2, num_heads=2),
-        decoder=dict(
-            type='PointMAEDecoder', embed_dims=C, depth=1, num_heads=2),
-        rec_head=dict(type='ReconstructionHead', in_channels=C, group_size=K))
+            type='PointTransformer', num_group=G, group_size=K, **backbone),
+        neck=dict(type='ReConNeck'),
+        decoder=dict(type='PointMAEDecoder', depth=1),
+        rec_head=dict(type='ReconstructionHead'))
     if teachers:
         cfg.update(
             img_teacher=dict(type=IMG_TEACHER),
@@ -93,7 +87,7 @@ def recon_cfg(teachers=True, smc=False, **backbone):
             text_teacher=dict(type=TEXT_TEACHER),
             text_head=dict(type='DistillHead'))
     if smc:
-        cfg['smc_head'] = dict(type='ContrastiveHead', in_channels=C)
+        cfg['smc_head'] = dict(type='ContrastiveHead')
     return cfg
 
 

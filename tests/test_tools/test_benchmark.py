@@ -16,12 +16,9 @@ CONFIG = osp.join(ROOT, 'configs/recon/pretrain.py')
 # Tiny student (C=32, 1 block, 2 heads, 8 groups of 8) and tiny random
 # open_clip teachers in place of the config's ViT-B/16 and CLIP ViT-B/32.
 TINY = [
-    f'model.{part}.{key}={value}'
-    for part in ('backbone', 'neck', 'decoder')
-    for key, value in (('embed_dims', 32), ('depth', 1), ('num_heads', 2))
-] + [
+    'model.arch._delete_=True', 'model.arch.embed_dims=32',
+    'model.arch.depth=1', 'model.arch.num_heads=2', 'model.decoder.depth=1',
     'model.backbone.num_group=8', 'model.backbone.group_size=8',
-    'model.rec_head.in_channels=32', 'model.rec_head.group_size=8',
     'model.data_preprocessor.num_points=128'
 ]
 TINY_TEACHERS = [

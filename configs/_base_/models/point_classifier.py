@@ -1,8 +1,11 @@
-# ReCon classifier, base size (C=384, 12 blocks, 6 heads), official
-# ScanObjectNN fine-tune settings: 128 groups of 32 points, drop path 0.2,
-# the "full" head (Linear-BN-ReLU-Dropout x2 + Linear) with 15 classes.
+# ReCon classifier, base size (arch='base': C=384, 12 blocks, 6 heads),
+# official ScanObjectNN fine-tune settings: 128 groups of 32 points, drop
+# path 0.2 (the neck follows the backbone), the "mlp" head
+# (Linear-BN-ReLU-Dropout x2 + Linear) with 15 classes.
 # ModelNet40: num_classes=40 (num_group=64 at 1k points, 512 at 8k).
-# linear / mlp3 protocols: cls_head.head_type and freeze_trunk=True.
+# Protocols: full = the "mlp" head, every parameter trains; mlp3 = the same
+# head with freeze_trunk=True; linear = head_type='linear' and
+# freeze_trunk=True.
 #
 # The trunk loads from a recon3d checkpoint (a ReCon pretraining run, or an
 # official file converted with tools/model_converters/
@@ -12,26 +15,18 @@
 # scratch.
 model = dict(
     type='PointClassifier',
+    # Encoder size; backbone, neck and head take their widths from it.
+    arch='base',
     backbone=dict(
         type='PointTransformer',
-        embed_dims=384,
-        depth=12,
-        num_heads=6,
         num_group=128,
         group_size=32,
         drop_path_rate=0.2),
-    neck=dict(
-        type='ReConNeck',
-        embed_dims=384,
-        depth=12,
-        num_heads=6,
-        drop_path_rate=0.2,
-        stop_grad=False),
+    neck=dict(type='ReConNeck', stop_grad=False),
     cls_head=dict(
         type='ClsHead',
-        in_channels=384,
         num_classes=15,
-        head_type='full',
+        head_type='mlp',
         loss=dict(type='CrossEntropyLoss')),
     freeze_trunk=False,
     init_cfg=dict(type='Pretrained', checkpoint=''),

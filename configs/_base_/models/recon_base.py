@@ -1,9 +1,13 @@
-# ReCon, base size (C=384, 12 blocks, 6 heads): the released model.
+# ReCon, base size (arch='base': C=384, 12 blocks, 6 heads, decoder depth
+# 4): the released model.
 # Teachers as in the paper's transfer checkpoint: timm 0.4.5's in21k
 # ViT-B/16 (tanh pre-logits, 768-d) for images, OpenAI CLIP ViT-B/32 text
 # tower (512-d) for category texts.
 model = dict(
     type='ReCon',
+    # Encoder size; backbone, neck, decoder and heads take their widths from
+    # it (see docs/configs.md).
+    arch='base',
     # Evaluation clouds are reduced to 1024 points by FPS, batch-wise;
     # training batches (sampled by the pipeline) rotate about y per cloud,
     # as the official pretraining does on the GPU.
@@ -13,32 +17,16 @@ model = dict(
         batch_augments=[dict(type='BatchRotateY')]),
     backbone=dict(
         type='PointTransformer',
-        embed_dims=384,
-        depth=12,
-        num_heads=6,
         num_group=64,
         group_size=32,
+        # The neck and the decoder follow the backbone's rate.
         drop_path_rate=0.1,
         mask_ratio=0.6,
         mask_type='rand'),
-    neck=dict(
-        type='ReConNeck',
-        embed_dims=384,
-        depth=12,
-        num_heads=6,
-        drop_path_rate=0.1,
-        stop_grad=True),
-    decoder=dict(
-        type='PointMAEDecoder',
-        embed_dims=384,
-        depth=4,
-        num_heads=6,
-        drop_path_rate=0.1),
+    neck=dict(type='ReConNeck', stop_grad=True),
+    decoder=dict(type='PointMAEDecoder', depth=4),
     rec_head=dict(
-        type='ReconstructionHead',
-        in_channels=384,
-        group_size=32,
-        loss=dict(type='ChamferDistanceL2')),
+        type='ReconstructionHead', loss=dict(type='ChamferDistanceL2')),
     img_teacher=dict(
         type='TimmImageTeacher',
         model_name='vit_base_patch16_224',

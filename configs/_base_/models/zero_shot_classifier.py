@@ -1,4 +1,4 @@
-# ReCon zero-shot classifier, base size (C=384, 12 blocks, 6 heads), as the
+# ReCon zero-shot classifier, base size (arch='base'), as the
 # official PointTransformerZeroShot: point feature = ratio * text_head(text
 # token) + img_head(img token) in CLIP ViT-B/32's space; class embedding =
 # the sum of the CLIP text features of the 60 prompt variants of its name;
@@ -14,21 +14,14 @@
 model = dict(
     type='ZeroShotClassifier',
     data_preprocessor=dict(type='PointDataPreprocessor'),
+    # Encoder size; backbone, neck and heads take their widths from it.
+    arch='base',
     backbone=dict(
         type='PointTransformer',
-        embed_dims=384,
-        depth=12,
-        num_heads=6,
         num_group=64,
         group_size=32,
         drop_path_rate=0.1),
-    neck=dict(
-        type='ReConNeck',
-        embed_dims=384,
-        depth=12,
-        num_heads=6,
-        drop_path_rate=0.1,
-        stop_grad=False),
+    neck=dict(type='ReConNeck', stop_grad=False),
     text_teacher=dict(
         type='OpenCLIPTextTeacher', model_name='ViT-B-32',
         pretrained='openai'),

@@ -7,6 +7,12 @@ from mmengine.model import BaseModel
 from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS
 from recon3d.structures import ReConTokens, ReconDataSample
 from ..utils import init_with_pretrained
+from ..utils.arch import (ENCODER_KEYS, HEAD_KEYS, arch_sources,
+                          link_parts, resolve_arch)
+
+#: Which keys of each part follow ``arch``.
+_ARCH_LINKS = dict(
+    backbone=ENCODER_KEYS, neck=ENCODER_KEYS, cls_head=HEAD_KEYS)
 
 #: Names of the parameters that train when the trunk is frozen: the
 #: official rule "every parameter whose name contains 'cls'".
@@ -30,11 +36,17 @@ class PointClassifier(BaseModel):
     ``tta_model``; ``tools/test.py --votes N``).
 
     Args:
+        arch (str | dict): Encoder size, ``'tiny'``, ``'small'``,
+            ``'base'`` or a dict (see
+            :func:`~recon3d.models.utils.arch.resolve_arch`).
+            The backbone and neck take their ``embed_dims``, ``depth``,
+            ``num_heads`` and ``mlp_ratio`` from it, the head its
+            ``in_channels``; a part that sets one of these must agree.
+            Defaults to ``'base'``.
         backbone (dict): e.g. ``PointTransformer``.
         neck (dict): ``ReConNeck``; ``stop_grad`` defaults to False here
             (no downstream model detaches the local tokens).
-        cls_head (dict): ``ClsHead``; ``in_channels`` defaults to the
-            backbone's width.
+        cls_head (dict): ``ClsHead``.
         data_preprocessor (dict, optional): Defaults to
             ``PointDataPreprocessor``.
         freeze_trunk (bool): The ``linear`` / ``mlp3`` protocols: only
@@ -53,18 +65,21 @@ class PointClassifier(BaseModel):
                  cls_head: dict,
                  data_preprocessor: Optional[dict] = None,
                  freeze_trunk: bool = False,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 arch: Union[str, dict] = 'base') -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='PointDataPreprocessor')
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.backbone = BACKBONES.build(backbone)
-        neck = dict(neck)
-        neck.setdefault('stop_grad', False)
-        self.neck = NECKS.build(neck)
-        cls_head = dict(cls_head)
-        cls_head.setdefault('in_channels', self.backbone.embed_dims)
-        self.cls_head = HEADS.build(cls_head)
+        self.arch = resolve_arch(arch)
+        cfgs = link_parts(
+            type(self).__name__, arch_sources(arch),
+            dict(backbone=backbone, neck=neck, cls_head=cls_head),
+            _ARCH_LINKS)
+        self.backbone = BACKBONES.build(cfgs['backbone'])
+        cfgs['neck'].setdefault('stop_grad', False)
+        self.neck = NECKS.build(cfgs['neck'])
+        self.cls_head = HEADS.build(cfgs['cls_head'])
         self.freeze_trunk = freeze_trunk
         if freeze_trunk:
             for name, param in self.named_parameters():

@@ -6,6 +6,7 @@ from mmengine.model import BaseModel
 
 from recon3d.registry import BACKBONES, MODELS, NECKS
 from recon3d.structures import ReConTokens, ReconDataSample
+from ..utils.arch import ENCODER_KEYS, arch_sources, link_parts, resolve_arch
 from .recon import svm_feature
 
 
@@ -28,21 +29,29 @@ class PointEncoder(BaseModel):
             ``PointDataPreprocessor``.
         init_cfg (dict, optional): e.g. ``dict(type='Pretrained',
             checkpoint=PATH)``.
+        arch (str | dict): Encoder size (see
+            :func:`~recon3d.models.utils.arch.resolve_arch`); backbone and
+            neck take their widths from it. Defaults to ``'base'``.
     """
 
     def __init__(self,
                  backbone: dict,
                  neck: dict,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 arch: Union[str, dict] = 'base') -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='PointDataPreprocessor')
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.backbone = BACKBONES.build(backbone)
-        neck = dict(neck)
-        neck.setdefault('stop_grad', False)
-        self.neck = NECKS.build(neck)
+        self.arch = resolve_arch(arch)
+        cfgs = link_parts(
+            type(self).__name__, arch_sources(arch),
+            dict(backbone=backbone, neck=neck),
+            dict(backbone=ENCODER_KEYS, neck=ENCODER_KEYS))
+        self.backbone = BACKBONES.build(cfgs['backbone'])
+        cfgs['neck'].setdefault('stop_grad', False)
+        self.neck = NECKS.build(cfgs['neck'])
 
     def extract_feat(self, inputs: Dict[str, torch.Tensor]) -> ReConTokens:
         """``inputs['points']`` [B, N, C_in] -> :class:`ReConTokens`

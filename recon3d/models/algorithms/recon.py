@@ -7,6 +7,18 @@ from mmengine.model import BaseModel
 from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS, TEACHERS
 from recon3d.structures import ReConTokens, ReconDataSample
 from ..utils import gather_groups, mask_indices
+from ..utils.arch import (DECODER_DEFAULTS, DECODER_KEYS, ENCODER_KEYS,
+                          HEAD_KEYS, arch_sources, link_parts, resolve_arch)
+
+#: Which keys of each part follow ``arch``.
+_ARCH_LINKS = dict(
+    backbone=ENCODER_KEYS,
+    neck=ENCODER_KEYS,
+    decoder=DECODER_KEYS,
+    rec_head=HEAD_KEYS,
+    img_head=HEAD_KEYS,
+    text_head=HEAD_KEYS,
+    smc_head=HEAD_KEYS)
 
 
 def svm_feature(tokens: ReConTokens) -> torch.Tensor:
@@ -44,13 +56,23 @@ class ReCon(BaseModel):
     is not an error).
 
     Args:
+        arch (str | dict): Encoder size, ``'tiny'``, ``'small'``,
+            ``'base'`` or a dict (see
+            :func:`~recon3d.models.utils.arch.resolve_arch`).
+            The backbone and neck take their ``embed_dims``, ``depth``,
+            ``num_heads``, ``mlp_ratio`` and ``drop_path_rate`` from it, the
+            decoder the same but ``depth`` and ``num_heads`` (its own
+            settings; ``num_heads`` defaults to the arch's), the heads their
+            ``in_channels``; ``rec_head.group_size`` follows the backbone's.
+            A part that sets a shared key must agree. Defaults to
+            ``'base'``.
         backbone (dict): e.g. ``PointTransformer``.
         neck (dict): e.g. ``ReConNeck`` with ``stop_grad=True``.
         decoder (dict): e.g. ``PointMAEDecoder``.
         rec_head (dict): e.g. ``ReconstructionHead``.
         img_teacher (dict, optional): Image teacher; needs ``img_head``.
-        img_head (dict, optional): ``DistillHead``; ``in_channels`` and
-            ``out_channels`` default to the backbone's and teacher's widths.
+        img_head (dict, optional): ``DistillHead``; ``out_channels``
+            defaults to the teacher's width.
         text_teacher (dict, optional): Text teacher; needs ``text_head``.
         text_head (dict, optional): As ``img_head``.
         smc_head (dict, optional): ``ContrastiveHead`` (uses category texts).
@@ -68,16 +90,32 @@ class ReCon(BaseModel):
                  text_teacher: Optional[dict] = None,
                  text_head: Optional[dict] = None,
                  smc_head: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None) -> None:
+                 data_preprocessor: Optional[dict] = None,
+                 arch: Union[str, dict] = 'base') -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='PointDataPreprocessor')
         super().__init__(data_preprocessor=data_preprocessor)
-        self.backbone = BACKBONES.build(backbone)
-        self.neck = NECKS.build(neck)
-        self.decoder = NECKS.build(decoder)
+        self.arch = resolve_arch(arch)
+        cfgs = link_parts(
+            type(self).__name__, arch_sources(arch),
+            dict(backbone=backbone, neck=neck, decoder=decoder,
+                 rec_head=rec_head, img_head=img_head, text_head=text_head,
+                 smc_head=smc_head), _ARCH_LINKS,
+            dict(decoder=DECODER_DEFAULTS))
+        self.backbone = BACKBONES.build(cfgs['backbone'])
+        self.neck = NECKS.build(cfgs['neck'])
+        self.decoder = NECKS.build(cfgs['decoder'])
+        group_size = self.backbone.group_size
+        rec_head = link_parts(
+            type(self).__name__,
+            dict(group_size=(group_size,
+                             f'backbone.group_size={group_size!r}')),
+            dict(rec_head=cfgs['rec_head']),
+            dict(rec_head=dict(group_size='group_size')))['rec_head']
         self.rec_head = HEADS.build(rec_head)
         branches = dict(
-            img=(img_teacher, img_head), text=(text_teacher, text_head))
+            img=(img_teacher, cfgs['img_head']),
+            text=(text_teacher, cfgs['text_head']))
         for modality, (teacher_cfg, head_cfg) in branches.items():
             if (teacher_cfg is None) != (head_cfg is None):
                 raise ValueError(f'{modality}_teacher and {modality}_head '
@@ -88,7 +126,6 @@ class ReCon(BaseModel):
                 continue
             teacher = TEACHERS.build(teacher_cfg)
             head_cfg = dict(head_cfg)
-            head_cfg.setdefault('in_channels', self.backbone.embed_dims)
             head_cfg.setdefault('out_channels', teacher.out_channels)
             head_cfg.setdefault('modality', modality)
             if head_cfg['out_channels'] != teacher.out_channels:
@@ -98,7 +135,7 @@ class ReCon(BaseModel):
                     f'{teacher.out_channels} channels')
             setattr(self, f'{modality}_teacher', teacher)
             setattr(self, f'{modality}_head', HEADS.build(head_cfg))
-        self.smc_head = HEADS.build(smc_head) if smc_head else None
+        self.smc_head = HEADS.build(cfgs['smc_head']) if smc_head else None
 
     def extract_feat(self, inputs: Dict[str, torch.Tensor]) -> ReConTokens:
         """Encode unmasked clouds: ``inputs['points']`` [B, N, C_in] ->

@@ -8,6 +8,8 @@ from mmengine.model import BaseModel
 from recon3d.ops import farthest_point_sample, index_points
 from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS, TEACHERS
 from recon3d.structures import ReConTokens, ReconDataSample
+from ..utils.arch import (ENCODER_KEYS, HEAD_KEYS, arch_sources, link_parts,
+                          resolve_arch)
 
 #: Point features: ``full`` = ratio·text + image, or one projection alone.
 FEATURE_TYPES = ('full', 'text', 'image')
@@ -90,6 +92,10 @@ class ZeroShotClassifier(BaseModel):
             ``PointDataPreprocessor`` without sampling.
         init_cfg (dict, optional): Unused by default; checkpoints load with
             ``load_from`` / ``tools/test.py CONFIG CKPT``.
+        arch (str | dict): Encoder size (see
+            :func:`~recon3d.models.utils.arch.resolve_arch`); backbone and
+            neck take their widths from it, the heads their
+            ``in_channels``. Defaults to ``'base'``.
     """
 
     def __init__(self,
@@ -105,7 +111,8 @@ class ZeroShotClassifier(BaseModel):
                  class_names: Optional[Sequence[str]] = None,
                  prompt_names: Optional[Mapping[str, str]] = None,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 arch: Union[str, dict] = 'base') -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='PointDataPreprocessor')
         super().__init__(
@@ -119,10 +126,16 @@ class ZeroShotClassifier(BaseModel):
         self.ratio = float(ratio)
         self.num_points = num_points
         self.fps_points = fps_points
-        self.backbone = BACKBONES.build(backbone)
-        neck = dict(neck)
-        neck.setdefault('stop_grad', False)
-        self.neck = NECKS.build(neck)
+        self.arch = resolve_arch(arch)
+        cfgs = link_parts(
+            type(self).__name__, arch_sources(arch),
+            dict(backbone=backbone, neck=neck, img_head=img_head,
+                 text_head=text_head),
+            dict(backbone=ENCODER_KEYS, neck=ENCODER_KEYS,
+                 img_head=HEAD_KEYS, text_head=HEAD_KEYS))
+        self.backbone = BACKBONES.build(cfgs['backbone'])
+        cfgs['neck'].setdefault('stop_grad', False)
+        self.neck = NECKS.build(cfgs['neck'])
         try:
             self.text_teacher = TEACHERS.build(text_teacher)
         except (OSError, RuntimeError, KeyError, ValueError) as err:
@@ -130,14 +143,14 @@ class ZeroShotClassifier(BaseModel):
         width = self.text_teacher.out_channels
         uses = dict(img=feature in ('full', 'image'),
                     text=feature in ('full', 'text'))
-        for modality, head_cfg in (('img', img_head), ('text', text_head)):
+        for modality in ('img', 'text'):
+            head_cfg = cfgs[f'{modality}_head']
             if not uses[modality]:
                 setattr(self, f'{modality}_head', None)
                 continue
             if head_cfg is None:
                 raise ValueError(f'feature={feature!r} needs {modality}_head')
             head_cfg = dict(head_cfg)
-            head_cfg.setdefault('in_channels', self.backbone.embed_dims)
             head_cfg.setdefault('out_channels', width)
             head_cfg.setdefault('modality', modality)
             if head_cfg['out_channels'] != width:
@@ -200,10 +213,6 @@ class ZeroShotClassifier(BaseModel):
         prompts = [
             teacher.prompt(text, j) for text in texts for j in range(num)
         ]
-        try:
-            teacher.ensure_weights()
-        except (OSError, RuntimeError, KeyError, ValueError) as err:
-            raise _teacher_error(err) from err
         feats = torch.cat([
             teacher.encode_prompts(prompts[i:i + _PROMPT_BATCH])
             for i in range(0, len(prompts), _PROMPT_BATCH)

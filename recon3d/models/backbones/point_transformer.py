@@ -46,6 +46,17 @@ class PointTransformer(BaseModule):
     Local tokens never see the global tokens, so this stream runs alone;
     :class:`ReConNeck` runs the global stream from ``block_inputs``.
 
+    Called alone, it returns the local tokens of the last block *before*
+    the encoder's final LayerNorm (``PointTokens.tokens``). That LayerNorm
+    normalizes the local and the global tokens together (the official
+    ``MAE_encoder.norm``), so it belongs to :class:`ReConNeck` (``norm``),
+    whose :class:`~recon3d.structures.ReConTokens` are the normalized
+    features that every head and the SVM use (an algorithm's
+    ``extract_feat``).
+
+    In a ReCon algorithm the sizes come from its ``arch``
+    (:mod:`recon3d.models.utils.arch`); the defaults below are ``'base'``.
+
     Args:
         embed_dims (int): Token width C. Defaults to 384.
         depth (int): Number of blocks. Defaults to 12.

@@ -8,7 +8,10 @@ from mmengine.model import BaseModule
 from recon3d.registry import HEADS, LOSSES
 from recon3d.structures import ReConTokens, ReconDataSample
 
-HEAD_TYPES = ('full', 'linear', 'mlp3')
+HEAD_TYPES = ('mlp', 'linear')
+#: Earlier names of ``'mlp'``: the fine-tune and MLP-3 protocols build the
+#: same layers and differ only in ``PointClassifier.freeze_trunk``.
+_RENAMED = ('full', 'mlp3')
 
 
 @HEADS.register_module()
@@ -19,9 +22,10 @@ class ClsHead(BaseModule):
     (4C) of the normalized encoder outputs. ``layers`` keeps the official
     ``cls_head_finetune`` indices, so converted weights load 1:1:
 
-    - ``'full'`` / ``'mlp3'``: 0 Linear(4C, h), 1 BN, 2 ReLU, 3 Dropout,
-      4 Linear(h, h), 5 BN, 6 ReLU, 7 Dropout, 8 Linear(h, n). The two
-      differ only in what the classifier trains (``freeze_trunk``).
+    - ``'mlp'``: 0 Linear(4C, h), 1 BN, 2 ReLU, 3 Dropout, 4 Linear(h, h),
+      5 BN, 6 ReLU, 7 Dropout, 8 Linear(h, n): the official ``full`` and
+      ``mlp3`` heads, which differ only in what trains (see
+      ``PointClassifier.freeze_trunk``).
     - ``'linear'``: 0 Linear(4C, n).
 
     The layers keep PyTorch's default init, as the official head does when
@@ -30,8 +34,7 @@ class ClsHead(BaseModule):
     Args:
         in_channels (int): C, the token width.
         num_classes (int): n.
-        head_type (str): ``'full'``, ``'linear'`` or ``'mlp3'``. Defaults to
-            ``'full'``.
+        head_type (str): ``'mlp'`` or ``'linear'``. Defaults to ``'mlp'``.
         hidden_channels (int): h. Defaults to 256.
         dropout (float): Dropout probability of the MLP. Defaults to 0.5.
         loss (dict): Loss config. Defaults to ``CrossEntropyLoss``.
@@ -43,13 +46,17 @@ class ClsHead(BaseModule):
     def __init__(self,
                  in_channels: int,
                  num_classes: int,
-                 head_type: str = 'full',
+                 head_type: str = 'mlp',
                  hidden_channels: int = 256,
                  dropout: float = 0.5,
                  loss: dict = dict(type='CrossEntropyLoss'),
                  cal_acc: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if head_type in _RENAMED:
+            raise ValueError(
+                f"head_type {head_type!r} is now 'mlp' (the same layers); "
+                'freeze the trunk with PointClassifier(freeze_trunk=True)')
         if head_type not in HEAD_TYPES:
             raise ValueError(
                 f'head_type must be one of {HEAD_TYPES}, got {head_type!r}')
