@@ -12,7 +12,6 @@ model = dict(
     data_preprocessor=dict(num_points=512, train_fps_points=600),
     arch=dict(_delete_=True, embed_dims=96, depth=4, num_heads=3),
     backbone=dict(num_group=32, group_size=16),
-    cls_head=dict(in_channels=96),
 )
 train_dataloader = dict(
     batch_size=16,
