@@ -248,6 +248,8 @@ def test_build_tool_and_two_process_build(data_root, tmp_path):
     spec = importlib.util.spec_from_file_location('build_teacher_cache', tool)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    module.main([one, '--only', 'text'] + args)
+    assert os.listdir(tmp_path / 'one') == ['text_teacher']
     module.main([one] + args)
     env = dict(os.environ, OMP_NUM_THREADS='1')
     subprocess.run([
@@ -349,3 +351,25 @@ def test_write_teacher_cache(tmp_path):
         out, torch.tensor(feats[[2, 0], idx], dtype=torch.float32))
     with pytest.raises(ValueError, match=r'expected \[3, 2, D\]'):
         write_teacher_cache(cfg, ['a', 'b', 'c'], feats[:, :1])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+def test_build_on_cuda_in_bf16(data_root, tmp_path, caches):
+    """The documented GPU command, shrunk: the same views in bf16."""
+    _, img_cfg = caches
+    cfg_file = _tiny_cached_config(data_root, tmp_path / 'gpu.py',
+                                   str(tmp_path / 'gpu'))
+    cfg_file_text = open(cfg_file).read().replace('num_views=2',
+                                                  'num_views=3')
+    open(cfg_file, 'w').write(cfg_file_text)
+    tool = osp.join(ROOT, 'tools', 'analysis_tools', 'build_teacher_cache.py')
+    spec = importlib.util.spec_from_file_location('build_teacher_cache', tool)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main([cfg_file, '--device', 'cuda', '--precision', 'bf16',
+                 '--only', 'img', '--no-progress', '--num-workers', '0'])
+    gpu = np.load(tmp_path / 'gpu' / 'img_teacher' / 'features.npy')
+    cpu = np.load(osp.join(img_cfg['cache'], 'features.npy'))
+    np.testing.assert_allclose(
+        gpu.astype(np.float32), cpu.astype(np.float32), rtol=0.05,
+        atol=0.05)
