@@ -12,8 +12,8 @@ from typing import Optional, Sequence
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from recon3d.engine import (check_config_keys, resume_checkpoint, setup_amp,
-                            setup_launcher)
+from recon3d.engine import (check_config_keys, check_loaders,
+                            resume_checkpoint, setup_amp, setup_launcher)
 from recon3d.utils import find_missing_inputs, register_all_modules
 
 __all__ = [
@@ -146,5 +146,7 @@ def train(argv: Optional[Sequence[str]] = None) -> Runner:
     if cfg.get('resume') and not cfg.get('load_from'):
         resume_checkpoint(cfg.work_dir)  # fails when there is none
     runner = Runner.from_cfg(cfg)
+    runner.train_loop  # builds the training loader: check it first
+    check_loaders(runner)
     runner.train()
     return runner

@@ -7,7 +7,7 @@ from .errors import (CheckpointFileError, CheckpointMismatchError,
                      ResumeError, RunError, UnsafePickleError)
 from .hooks import *  # noqa: F401,F403
 from .hooks import (AtomicCheckpointHook, NonFiniteCheckHook, RunChecksHook,
-                    resume_checkpoint)
+                    check_loaders, resume_checkpoint)
 from .log_levels import init_info_at_debug, paramwise_at_debug
 from .optim_constructor import TeacherAwareOptimWrapperConstructor
 from .optim_wrappers import CPUAutocastOptimWrapper, DoubleStepOptimWrapper

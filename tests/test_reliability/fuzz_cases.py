@@ -14,6 +14,7 @@ from mmengine.logging import HistoryBuffer
 from recon3d.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG = osp.join(REPO, 'configs', 'recon', 'finetune_modelnet40.py')
 C, NUM_CLASSES = 32, 18  # 18: the classes of the generated ModelNet40
 
 
@@ -129,3 +130,35 @@ DAMAGED: Dict[str, Callable[[str], str]] = dict(
     directory=lambda p: (os.makedirs(p), p)[1],
     missing=lambda p: p,
 )
+
+
+# --- tiny fine-tune runs on generated ModelNet40 --------------------------
+def options(root: str, **extra) -> dict:
+    """A 2-epoch tiny fine-tune from scratch on ``root``, no validation."""
+    from recon3d.testing import tiny_classifier_overrides
+    opts = dict(tiny_classifier_overrides())
+    for loader in ('train_dataloader', 'test_dataloader'):
+        inner = 'dataset.dataset' if loader == 'train_dataloader' \
+            else 'dataset'
+        opts[f'{loader}.{inner}.data_root'] = root
+        opts[f'{loader}.{inner}.num_points'] = 256
+        opts[f'{loader}.num_workers'] = 0
+        opts[f'{loader}.persistent_workers'] = False
+    opts.update({
+        'model.cls_head.num_classes': NUM_CLASSES,
+        'model.init_cfg': None,
+        'model.data_preprocessor.num_points': 64,
+        'model.data_preprocessor.train_fps_points': 80,
+        'train_cfg.max_epochs': 2,
+        'train_dataloader.batch_size': 8,
+        'default_hooks.checkpoint.interval': 1,
+        'default_hooks.logger.interval': 1,
+        'log_level': 'WARNING',
+    })
+    opts.update(extra)
+    return opts
+
+
+def argv(config: str, work_dir, opts: dict, *flags) -> list:
+    return [config, '--work-dir', str(work_dir), '--no-validate', *flags,
+            '--cfg-options'] + [f'{k}={v}' for k, v in opts.items()]

@@ -1,4 +1,5 @@
 """Stop a run at the first non-finite loss or gradient norm."""
+import os.path as osp
 from typing import List, Optional
 
 import torch
@@ -26,8 +27,13 @@ def _sample_ids(data_batch) -> List[str]:
 
 
 def _last_checkpoint(runner) -> str:
-    path = runner.message_hub.get_info('last_ckpt')
-    return path or 'none saved yet'
+    """The last complete checkpoint (``last_checkpoint`` of the work dir).
+    """
+    pointer = osp.join(runner.work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return 'none saved yet'
+    with open(pointer) as f:
+        return f.read().strip()
 
 
 @HOOKS.register_module()

@@ -12,7 +12,7 @@ from ..checkpoint import allow_unsafe_pickle, check_checkpoint_fits
 from ..config_check import check_config_keys
 from ..errors import NumClassesError, ResumeError
 
-__all__ = ['RunChecksHook', 'resume_checkpoint']
+__all__ = ['RunChecksHook', 'resume_checkpoint', 'check_loaders']
 
 
 def resume_checkpoint(work_dir: str) -> str:
@@ -58,6 +58,25 @@ def _datasets(runner) -> List[tuple]:
         if loader is not None:
             found.append((name, loader.dataset))
     return found
+
+
+def check_loaders(runner) -> None:
+    """Refuse an empty dataset, a loader that would run no batch, and
+    clouds smaller than the model samples, for every loop the Runner has
+    built (:func:`recon3d.datasets.check_dataloader`).
+
+    ``tools/train.py`` calls it right after building the training loop:
+    the Runner needs the loader's length for the schedules before any hook
+    runs.
+    """
+    from recon3d.datasets import check_dataloader
+    preprocessor = getattr(_bare_model(runner.model), 'data_preprocessor',
+                           None)
+    num_points = getattr(preprocessor, 'num_points', None)
+    for name, _ in _datasets(runner):
+        check_dataloader(
+            getattr(runner, f'_{name}_loop').dataloader, f'{name}_dataloader',
+            num_points if isinstance(num_points, int) else None)
 
 
 @HOOKS.register_module()
@@ -113,24 +132,9 @@ class RunChecksHook(Hook):
             self._source = resume_checkpoint(runner.work_dir)
         else:
             self._source = cfg.get('load_from')
-        self.verify_loaders(runner)
+        check_loaders(runner)
         if self.check_num_classes:
             self.verify_num_classes(runner)
-
-    @staticmethod
-    def verify_loaders(runner) -> None:
-        """Refuse an empty dataset, a loader that would run no batch and
-        clouds smaller than the model samples
-        (:func:`recon3d.datasets.check_dataloader`)."""
-        from recon3d.datasets import check_dataloader
-        preprocessor = getattr(_bare_model(runner.model),
-                               'data_preprocessor', None)
-        num_points = getattr(preprocessor, 'num_points', None)
-        for name, _ in _datasets(runner):
-            loop = getattr(runner, f'_{name}_loop')
-            check_dataloader(
-                loop.dataloader, f'{name}_dataloader',
-                num_points if isinstance(num_points, int) else None)
 
     @staticmethod
     def verify_num_classes(runner) -> None:
