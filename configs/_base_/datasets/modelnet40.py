@@ -25,6 +25,8 @@ test_pipeline = [
     dict(type='PackReconInputs')
 ]
 
+# The loader block, written once: validation and test change only what
+# differs (order, drop_last, the split and the pipeline).
 train_dataloader = dict(
     batch_size=32,
     num_workers=4,
@@ -44,35 +46,16 @@ train_dataloader = dict(
             num_points=8192,
             pipeline=train_pipeline)))
 val_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
+    train_dataloader,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
-        type='HoldoutSplit',
-        holdout=0.1,
+        train_dataloader['dataset'],
         part='holdout',
-        seed=0,
         dataset=dict(
-            type=dataset_type,
-            data_root=data_root,
-            split='train',
-            num_points=8192,
-            pipeline=test_pipeline)))
+            train_dataloader['dataset']['dataset'], pipeline=test_pipeline)))
 test_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        num_points=8192,
-        pipeline=test_pipeline))
+    val_dataloader,
+    dataset=dict(val_dataloader['dataset']['dataset'], split='test'))
 val_evaluator = dict(type='Accuracy')
 test_evaluator = dict(type='Accuracy')

@@ -25,6 +25,8 @@ test_pipeline = [
     dict(type='PackReconInputs')
 ]
 
+# The loader block, written once: validation changes only what differs
+# (order, drop_last, the split and the pipeline).
 train_dataloader = dict(
     batch_size=32,
     num_workers=2,
@@ -41,20 +43,11 @@ train_dataloader = dict(
         split='train',
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=32,
-    num_workers=2,
-    persistent_workers=True,
+    train_dataloader,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        way=5,
-        shot=10,
-        fold=0,
-        split='test',
-        pipeline=test_pipeline))
+        train_dataloader['dataset'], split='test', pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='Accuracy')
 test_evaluator = dict(type='Accuracy')

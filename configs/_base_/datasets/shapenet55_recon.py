@@ -27,6 +27,7 @@ val_pipeline = [
     dict(type='PackReconInputs'),
 ]
 
+# The loader block, written once: validation changes only what differs.
 train_dataloader = dict(
     batch_size=128,
     num_workers=8,
@@ -42,17 +43,12 @@ train_dataloader = dict(
         pipeline=train_pipeline),
 )
 val_dataloader = dict(
+    train_dataloader,
     batch_size=64,
     num_workers=4,
-    persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='whole',
-        with_img=False,
-        pipeline=val_pipeline),
+        train_dataloader['dataset'], with_img=False, pipeline=val_pipeline),
 )
 val_evaluator = dict(type='SVMAccuracy', C=0.075)
