@@ -5,6 +5,7 @@ from .converters import build_fewshot_folds, build_modelnet_dat
 from .loader_checks import check_dataloader, dataset_classes
 from .modelnet40 import ModelNet40
 from .modelnet40_fewshot import ModelNet40FewShot
+from .point_cloud_folder import PointCloudFolder
 from .scanobjectnn import SCANOBJECTNN_CLASSES, ScanObjectNN
 from .shapenet55 import ShapeNet55, read_categories
 from .shapenet_part import ShapeNetPart
@@ -28,5 +29,5 @@ __all__ = [
     'write_modelnet40', 'write_scanobjectnn', 'write_modelnet40_fewshot',
     'HoldoutSplit', 'ConcatSplits', 'BasePointDataset', 'check_clouds',
     'check_dataloader', 'dataset_classes', 'ShapeNetPart',
-    'write_shapenet_part'
+    'write_shapenet_part', 'PointCloudFolder'
 ]
