@@ -86,37 +86,63 @@ MISFITS = {
 REPAIRS = ('ddp_prefix', 'bare_state_dict')
 
 
-@pytest.mark.parametrize('route', ['test_tool', 'resume', 'load_from'])
+def _via_tool(route: str, path: str, root: str, tmp_path):
+    """Load ``path`` with tools/test.py, ``--resume PATH`` or load_from."""
+    opts = options(root)
+    if route == 'test_tool':
+        opts.pop('train_cfg.max_epochs')
+        return _test_tool().main([CONFIG, path, '--work-dir',
+                                  str(tmp_path / 'test'), '--cfg-options'] +
+                                 [f'{k}={v}' for k, v in opts.items()])
+    flag = ['--resume', path] if route == 'resume' else []
+    if route == 'load_from':
+        opts['load_from'] = path
+    return train(argv(CONFIG, tmp_path / 'work', opts, *flag))
+
+
 @pytest.mark.parametrize('kind', sorted(MISFITS) + list(REPAIRS))
-def test_checkpoint_that_does_not_fit(kind, route, modelnet, trained,
-                                      tmp_path):
+def test_checkpoint_that_does_not_fit(kind, modelnet, trained, tmp_path):
+    """Every kind through the Runner's load_from (the check every route
+    shares: RunChecksHook.after_load_checkpoint)."""
     path = _variant(trained, tmp_path, kind)
-    opts = options(modelnet)
-
-    def run():
-        if route == 'test_tool':
-            opts.pop('train_cfg.max_epochs')
-            return _test_tool().main([CONFIG, path, '--work-dir',
-                                     str(tmp_path / 'test'),
-                                     '--cfg-options'] +
-                                    [f'{k}={v}' for k, v in opts.items()])
-        flag = ['--resume', path] if route == 'resume' else []
-        if route == 'load_from':
-            opts['load_from'] = path
-        return train(argv(CONFIG, tmp_path / 'work', opts, *flag))
-
-    if kind == 'bare_state_dict' and route == 'resume':
-        with pytest.raises(ResumeError, match='holds weights only'):
-            run()
-        return
+    model = build_train_config(parse_train_args(
+        argv(CONFIG, tmp_path, options(modelnet)))).model
+    runner = Runner(model=model, work_dir=str(tmp_path / 'work'),
+                    load_from=path, default_scope='recon3d',
+                    log_level='WARNING',
+                    default_hooks=dict(run_checks=dict(type='RunChecksHook')))
     if kind in REPAIRS:  # documented: loads as is
-        run()
+        runner.load_or_resume()
+        expected = load_checkpoint_file(trained)['state_dict']
+        for key, value in runner.model.state_dict().items():
+            assert torch.equal(value, expected[key]), key
         return
     with pytest.raises(CheckpointMismatchError) as info:
-        run()
+        runner.load_or_resume()
     assert str(info.value).startswith(f'{path} ')
     assert MISFITS[kind] in str(info.value)
+
+
+@pytest.mark.parametrize('route', ['test_tool', 'resume', 'load_from'])
+def test_every_tool_route_loads_strictly(route, modelnet, trained, tmp_path):
+    path = _variant(trained, tmp_path, 'wider_model')
+    with pytest.raises(CheckpointMismatchError) as info:
+        _via_tool(route, path, modelnet, tmp_path)
+    assert str(info.value).startswith(f'{path} does not fit')
+    assert 'shape mismatch' in str(info.value)
     assert not osp.exists(tmp_path / 'work' / 'epoch_1.pth')
+
+
+def test_tool_routes_repairs_and_refusals(modelnet, trained, tmp_path):
+    # A DDP checkpoint (module. prefix) tests as it is.
+    summary = _via_tool('test_tool', _variant(trained, tmp_path,
+                                              'ddp_prefix'), modelnet,
+                        tmp_path)
+    assert 0 <= summary['accuracy/top1'] <= 100
+    # Weights alone cannot be resumed (no epoch, optimizer, schedule).
+    path = _variant(trained, tmp_path, 'bare_state_dict')
+    with pytest.raises(ResumeError, match='holds weights only'):
+        _via_tool('resume', path, modelnet, tmp_path)
 
 
 def test_teachers_are_not_demanded_nor_accepted():
@@ -230,19 +256,26 @@ TYPOS = [('train_dataloder', 'train_dataloader'),
 
 
 @pytest.mark.parametrize('typo,known', TYPOS)
-def test_config_typo(typo, known, modelnet, tmp_path, monkeypatch):
+def test_config_typo(typo, known, modelnet, tmp_path):
     opts = options(modelnet, **{f'{typo}.batch_size': 4})
     with pytest.raises(ConfigKeyError) as info:
         build_train_config(parse_train_args(
             argv(CONFIG, tmp_path, opts, '--strict-config')))
     assert f"'{typo}' (did you mean '{known}'?)" in str(info.value)
-    # Without --strict-config: a warning, naming the key, and the run goes on.
+
+
+def test_config_typo_without_strict_is_a_warning(modelnet, tmp_path,
+                                                 monkeypatch):
+    """The run goes on, and its log names the key and the likely one."""
     warnings = []
     monkeypatch.setattr('recon3d.engine.config_check.print_log',
                         lambda msg, **kw: warnings.append(msg))
-    opts['train_cfg.max_epochs'] = 1
+    opts = options(modelnet, **{'optim_wraper.optimizer.lr': 1.0,
+                                'train_cfg.max_epochs': 1})
     train(argv(CONFIG, tmp_path, opts))
-    assert any(typo in w and known in w for w in warnings)
+    assert osp.exists(tmp_path / 'epoch_1.pth')
+    assert len(warnings) == 1
+    assert "'optim_wraper' (did you mean 'optim_wrapper'?)" in warnings[0]
 
 
 def test_shipped_configs_have_no_typo():

@@ -156,11 +156,14 @@ class RunChecksHook(Hook):
                     'dataset the model was made for')
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        source = self._source or runner.cfg.get('load_from') or \
-            'the checkpoint'
+        # Runner(...) built without a config keeps its arguments only.
+        source = self._source or runner.cfg.get('load_from') or getattr(
+            runner, '_load_from', None) or 'the checkpoint'
         if self.strict_load:
             check_checkpoint_fits(runner.model, checkpoint, source)
-        if runner.cfg.get('resume') and 'meta' not in checkpoint:
+        resuming = runner.cfg.get('resume') or getattr(runner, '_resume',
+                                                       False)
+        if resuming and 'meta' not in checkpoint:
             raise ResumeError(
                 f'{source} holds weights only (no meta, optimizer or '
                 'schedule): it cannot be resumed; start from its weights '
