@@ -625,3 +625,22 @@ def test_preflight_covers_every_teacher(tiny_clip_file, tmp_path):
     assert 'model.text_teacher.pretrained=None' in text
     assert img.startswith('model.img_teacher: ') and 'missing.pth' in img
     assert other.startswith('model.other: ') and "'ViT-X-0'" in other
+
+
+def test_files_of_quick_gelu_tags(tmp_path):
+    """A file of a tag that open_clip marks as QuickGELU is known by its
+    Hugging Face cache folder or its download name."""
+    from recon3d.models.teachers.open_clip_weights import \
+        file_of_quick_gelu_tag
+    snapshot = tmp_path / 'models--timm--vit_base_patch32_clip_224.openai' \
+        / 'snapshots' / 'abc'
+    quick = [
+        snapshot / 'open_clip_pytorch_model.bin', tmp_path / 'ViT-B-32.pt',
+        tmp_path / 'vit_b_32-quickgelu-laion400m_e31-d867053b.pt'
+    ]
+    gelu = [
+        tmp_path / 'open_clip_pytorch_model.bin',
+        tmp_path / 'vit_b_32-laion2b_e16-af8dbd0c.pth'
+    ]
+    assert all(file_of_quick_gelu_tag('ViT-B-32', str(p)) for p in quick)
+    assert not any(file_of_quick_gelu_tag('ViT-B-32', str(p)) for p in gelu)

@@ -4,6 +4,7 @@ open_clip is imported when a teacher is built (or its config checked), not
 when this module is (see :mod:`.open_clip_weights`).
 """
 import logging
+import os.path as osp
 import random
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -16,7 +17,7 @@ from .base import (IMAGENET_MEAN, IMAGENET_STD, BaseTeacher,
 from .open_clip_weights import (OPENAI_FORMAT_KEYS, base_model_name,
                                 check_model_name, create_open_clip,
                                 import_open_clip, is_openai_format,
-                                normalize_model_name,
+                                normalize_model_name, quick_gelu_tags,
                                 resolve_open_clip_weights)
 
 __all__ = [
@@ -82,14 +83,26 @@ class _OpenCLIPTeacher(BaseTeacher):
             quick = quick or is_openai_format(weights_file, state)
         model_quick = import_open_clip().get_model_config(model_name).get(
             'quick_gelu', False)
+        fix = f"model_name='{base_model_name(model_name)}-quickgelu'"
         if quick and not model_quick:
             print_log(
                 f'{name}: {weights_file} holds CLIP weights trained with '
-                'QuickGELU (OpenAI format, or a tag open_clip marks so): '
-                f'building {model_name} with QuickGELU, as model_name='
-                f"'{base_model_name(model_name)}-quickgelu' would.",
+                'QuickGELU (OpenAI format, or a file of a tag open_clip '
+                f'marks so): building {model_name} with QuickGELU, as {fix} '
+                'would.',
                 logger='current',
                 level=logging.WARNING)
+        elif weights_file is not None and not model_quick and \
+                weights_file == osp.expanduser(pretrained):
+            tags = sorted(quick_gelu_tags(model_name))
+            if tags:
+                print_log(
+                    f'{name}: {weights_file} is used with GELU. If these are '
+                    f'the weights of one of the tags {tags} (trained with '
+                    f'QuickGELU), set {fix}: with GELU their features '
+                    'differ.',
+                    logger='current',
+                    level=logging.WARNING)
         return model_name, quick and not model_quick, state
 
     @classmethod

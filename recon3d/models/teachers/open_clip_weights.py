@@ -5,7 +5,7 @@ open_clip is imported on first use, not with this module.
 """
 import logging
 import os.path as osp
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import torch
 
@@ -15,7 +15,8 @@ from .tiny import TINY_CLIP_NAME, register_tiny_clip
 
 __all__ = [
     'OPENAI_FORMAT_KEYS', 'import_open_clip', 'normalize_model_name',
-    'check_model_name', 'base_model_name', 'quick_gelu_repos',
+    'check_model_name', 'base_model_name', 'quick_gelu_tags',
+    'file_of_quick_gelu_tag',
     'resolve_open_clip_weights', 'is_openai_format', 'create_open_clip'
 ]
 
@@ -53,18 +54,35 @@ def base_model_name(model_name: str) -> str:
         '-quickgelu') else model_name
 
 
-def quick_gelu_repos(model_name: str) -> List[str]:
-    """Hugging Face cache folders of the tags of ``model_name`` that open_clip
-    marks as trained with QuickGELU."""
+def quick_gelu_tags(model_name: str) -> Dict[str, dict]:
+    """The pretrained tags of ``model_name`` (and of its ``-quickgelu``-less
+    name) that open_clip marks as trained with QuickGELU: tag -> config."""
     open_clip = import_open_clip()
-    repos = []
-    for name in {model_name, base_model_name(model_name)}:
+    tags = {}
+    for name in (model_name, base_model_name(model_name)):
         for tag in open_clip.list_pretrained_tags_by_model(name):
             cfg = open_clip.get_pretrained_cfg(name, tag)
-            if cfg.get('quick_gelu') and cfg.get('hf_hub'):
-                repo = cfg['hf_hub'].strip('/').split('/')
-                repos.append('models--' + '--'.join(repo[:2]))
-    return repos
+            if cfg.get('quick_gelu'):
+                tags[tag] = cfg
+    return tags
+
+
+def file_of_quick_gelu_tag(model_name: str, path: str) -> bool:
+    """Whether a local file is one of a QuickGELU tag's: it lies in the
+    tag's Hugging Face cache folder, or bears the tag's download file name
+    (e.g. OpenAI's ``ViT-B-32.pt``), or ``quickgelu`` is in its name."""
+    path = osp.abspath(path)
+    name = osp.basename(path)
+    if 'quickgelu' in name.lower():
+        return True
+    for cfg in quick_gelu_tags(model_name).values():
+        repo = cfg.get('hf_hub', '').strip('/').split('/')[:2]
+        if len(repo) == 2 and \
+                f'{osp.sep}models--{"--".join(repo)}{osp.sep}' in path:
+            return True
+        if cfg.get('url') and name == osp.basename(cfg['url']):
+            return True
+    return False
 
 
 def resolve_open_clip_weights(
@@ -87,8 +105,7 @@ def resolve_open_clip_weights(
         tuple[str | None, bool]: The file (None for random weights, or
         with ``probe_only`` a tag that would be downloaded) and whether
         open_clip marks the weights as trained with QuickGELU (a tag's
-        flag, or a file inside the Hugging Face cache folder of such a
-        tag).
+        flag, or a file of such a tag, see :func:`file_of_quick_gelu_tag`).
 
     Raises:
         FileNotFoundError: ``pretrained`` is neither a file nor a tag.
@@ -99,9 +116,7 @@ def resolve_open_clip_weights(
         return None, False
     expanded = osp.expanduser(pretrained)
     if osp.isfile(expanded):
-        quick = any(f'{osp.sep}{repo}{osp.sep}' in osp.abspath(expanded)
-                    for repo in quick_gelu_repos(model_name))
-        return expanded, quick
+        return expanded, file_of_quick_gelu_tag(model_name, expanded)
     open_clip = import_open_clip()
     tag_cfg = open_clip.get_pretrained_cfg(model_name, pretrained)
     if tag_cfg.get('hf_hub') and not looks_like_path(pretrained):
