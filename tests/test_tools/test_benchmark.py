@@ -138,3 +138,56 @@ def test_defaults_follow_the_config():
     with pytest.raises(ValueError, match='model.data_preprocessor'):
         bench.fill_defaults(bench.parse_args([CONFIG, '--num-points', '8']),
                             cfg)
+
+
+def test_benchmark_compare_live_cached_switches(tmp_path):
+    bench = load_tool()
+    out = tmp_path / 'compare.json'
+    results = bench.main([
+        CONFIG, *FAST, '--warmup', '1', '--compare', '--switches', 'compile',
+        'bf16', '--compile-backend', 'eager', '--num-views', '2', '--json',
+        str(out), '--cfg-options', *TINY, *TINY_TEACHERS
+    ])
+    rows = results['compare']['rows']
+    assert [r['name'] for r in rows] == [
+        'live teachers', 'cached teachers', '+ torch.compile (student)',
+        '+ bf16 autocast'
+    ]
+    assert rows[0]['ratio'] == 1.
+    for row in rows:
+        assert row['samples_per_s'] > 0
+        assert row['ratio'] == pytest.approx(
+            row['samples_per_s'] / rows[0]['samples_per_s'])
+        assert sum(row['shares'].values()) == pytest.approx(100., abs=1e-3)
+    # The cached rows never run a live teacher; their lookups are timed.
+    assert rows[0]['shares']['teachers'] > 0
+    cached = rows[1]['result']['stages']
+    assert {r['stage'] for r in cached if r['group'] == 'teachers'} == {
+        'img_teacher (CachedTeacher)', 'text_teacher (CachedTeacher)'}
+    assert not rows[2]['stages_timed'] and rows[3]['stages_timed']
+    assert json.loads(out.read_text())['compare']['rows'][1]['name'] == \
+        'cached teachers'
+    assert point_transformer.group_points is group_points
+
+
+def test_benchmark_compare_without_teachers_and_point_ops():
+    bench = load_tool()
+    results = bench.main([
+        CONFIG, *FAST, '--compare', '--switches', '--point-ops',
+        '--point-ops-backends', 'native', 'torch', '--point-ops-sizes',
+        '2,64,8', '3,100,20', '--cfg-options', *TINY, *NO_TEACHERS
+    ])
+    assert [r['name'] for r in results['compare']['rows']] == ['config']
+    ops = results['point_ops']
+    assert {(r['op'], r['backend']) for r in ops} == {
+        (op, backend) for op in ('fps', 'knn')
+        for backend in ('native', 'torch')}
+    assert len(ops) == 8 and all(r['min_ms'] > 0 for r in ops)
+
+
+def test_bf16_support_names_the_reason():
+    from recon3d.utils.benchmark import bf16_support
+    ok, note = bf16_support(torch.device('cpu'))
+    assert isinstance(ok, bool)
+    assert ('avx512_bf16' in note or 'amx_bf16' in note) if ok \
+        else 'emulated' in note
