@@ -31,6 +31,11 @@ def test_demo_runs_and_reports(tmp_path, capsys):
     ])
 
     assert osp.isfile(osp.join(data_root, 'shapenet55.json'))
+    # The teachers were read from caches the demo built first.
+    assert result['cache_seconds'] is not None
+    for name in ('img_teacher', 'text_teacher'):
+        assert osp.isfile(
+            osp.join(data_root, 'teacher_cache', name, 'index.json'))
     assert osp.isfile(osp.join(work_dir, 'epoch_1.pth'))
     for key in ('pretrained', 'random'):
         assert 0 <= result[key] <= 100
