@@ -1,5 +1,5 @@
 """The local stream of the ReCon encoder."""
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -74,8 +74,8 @@ class PointTransformer(BaseModule):
             BatchNorm statistics then come from visible groups only, unlike
             the official code, so it is off by default. Defaults to False.
         out_indices (Sequence[int]): Blocks whose output local tokens are
-            also returned (``PointTokens.block_outputs``), e.g. (3, 7, 11)
-            for part segmentation. Defaults to ().
+            also returned, in this order (``PointTokens.block_outputs``),
+            e.g. (3, 7, 11) for part segmentation. Defaults to ().
         init_cfg (dict, optional): mmengine init config.
     """
 
@@ -141,20 +141,22 @@ class PointTransformer(BaseModule):
                                self.mask_ratio, device=center.device)
         return block_mask(center, self.mask_ratio)
 
-    def forward(self,
-                points: torch.Tensor,
-                mask: Union[bool, torch.Tensor] = False) -> PointTokens:
-        """Encode the local tokens.
+    def embed(self,
+              points: torch.Tensor,
+              mask: Union[bool, torch.Tensor] = False
+              ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor,
+                         torch.Tensor, Optional[torch.Tensor]]:
+        """Group, mask and embed: the patch tokens and positions that enter
+        the blocks.
 
         Args:
-            points (Tensor): [B, N, C_in], xyz first (other channels unused).
-            mask (bool | BoolTensor): False: no masking (V = G). True: draw
-                a mask with ``mask_type``/``mask_ratio``. A [B, G] bool
-                tensor: use it (each row must mask the same number of
-                groups).
+            points (Tensor): [B, N, C_in], xyz first.
+            mask (bool | BoolTensor): As :meth:`forward`.
 
         Returns:
-            PointTokens: tokens [B, V, C] and what the necks and heads need.
+            tuple: tokens [B, V, C] and positions [B, V, C] of the visible
+            groups, center [B, G, 3], neighborhood [B, G, K, 3] and the
+            mask [B, G] (None when unmasked).
         """
         xyz = points[..., :3].contiguous()
         neighborhood, center = group_points(xyz, self.num_group,
@@ -187,11 +189,29 @@ class PointTransformer(BaseModule):
             else:  # BatchNorm statistics of all groups
                 tokens = self.patch_embed(neighborhood, keep=visible)
         pos = self.pos_embed(vis_center)
-        block_inputs, block_outputs = [], []
+        return tokens, pos, center, neighborhood, mask
+
+    def forward(self,
+                points: torch.Tensor,
+                mask: Union[bool, torch.Tensor] = False) -> PointTokens:
+        """Encode the local tokens.
+
+        Args:
+            points (Tensor): [B, N, C_in], xyz first (other channels unused).
+            mask (bool | BoolTensor): False: no masking (V = G). True: draw
+                a mask with ``mask_type``/``mask_ratio``. A [B, G] bool
+                tensor: use it (each row must mask the same number of
+                groups).
+
+        Returns:
+            PointTokens: tokens [B, V, C] and what the necks and heads need.
+        """
+        tokens, pos, center, neighborhood, mask = self.embed(points, mask)
+        block_inputs, outputs = [], {}
         for i, block in enumerate(self.blocks):
             tokens, normed = block(tokens, pos)
             block_inputs.append(normed)
             if i in self.out_indices:
-                block_outputs.append(tokens)
+                outputs[i] = tokens
         return PointTokens(tokens, block_inputs, center, neighborhood, mask,
-                           block_outputs)
+                           [outputs[i] for i in self.out_indices])
