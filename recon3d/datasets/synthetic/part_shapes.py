@@ -10,7 +10,8 @@ from typing import Dict, List
 
 import numpy as np
 
-from .shapes import _BUILDERS, Builder, _cylinder, _place, _rod, _slab
+from .assembly import Builder, cylinder, place, rod, slab
+from .shapes import BUILDERS
 from .surfaces import Ellipsoid, Part, pyramid, rot_x, rot_y, rot_z
 
 
@@ -22,9 +23,9 @@ def _laptop(rng: np.random.Generator) -> List[Part]:
     hinge = np.array([0.0, base_t, -depth / 2])
     # The screen stands up from the hinge, leaning back by the opening.
     lean = rot_x(-(rng.uniform(95, 135) - 90) * math.pi / 180)
-    return (_slab((0.0, base_t / 2, 0.0), (width, base_t, depth), 0) +
-            _slab(hinge + lean @ [0.0, height / 2, screen_t / 2],
-                  (width, height, screen_t), 1, lean))
+    return (slab((0.0, base_t / 2, 0.0), (width, base_t, depth), 0) +
+            slab(hinge + lean @ [0.0, height / 2, screen_t / 2],
+                 (width, height, screen_t), 1, lean))
 
 
 def _knife(rng: np.random.Generator) -> List[Part]:
@@ -36,26 +37,25 @@ def _knife(rng: np.random.Generator) -> List[Part]:
     # spine, turned so that its axis (y) points along +x.
     tip = pyramid(width, thick, blade * rng.uniform(0.2, 0.4),
                   (width / 2, 0.0))
-    tip = _place([Part(tip, 0)], (blade, 0.0, 0.0), rot_z(-math.pi / 2))
-    return (_slab((blade / 2, 0.0, 0.0), (blade, width, thick), 0) + tip +
-            _rod((-handle, 0.0, 0.0), (0.0, 0.0, 0.0),
-                 rng.uniform(0.03, 0.06), 1))
+    tip = place([Part(tip, 0)], (blade, 0.0, 0.0), rot_z(-math.pi / 2))
+    return (slab((blade / 2, 0.0, 0.0), (blade, width, thick), 0) + tip + rod(
+        (-handle, 0.0, 0.0), (0.0, 0.0, 0.0), rng.uniform(0.03, 0.06), 1))
 
 
 def _rocket(rng: np.random.Generator) -> List[Part]:
     """Body (0), three or four fins (1) and a nose cone (2)."""
     radius, body = rng.uniform(0.08, 0.16), rng.uniform(0.8, 1.6)
     nose = radius * rng.uniform(2.0, 4.0)
-    parts = _cylinder(radius, radius, body, 0, top=False)
-    parts += _place(_cylinder(radius, 0.0, nose, 2, bottom=False),
-                    (0.0, body, 0.0))
+    parts = cylinder(radius, radius, body, 0, top=False)
+    parts += place(
+        cylinder(radius, 0.0, nose, 2, bottom=False), (0.0, body, 0.0))
     count = 3 if rng.random() < 0.5 else 4
     span, height = radius * rng.uniform(1.0, 2.0), body * rng.uniform(.15, .3)
     for a in rng.uniform(0, 2 * math.pi) + np.arange(count) * (2 * math.pi /
                                                                count):
         turn = rot_y(a)
-        parts += _slab(turn @ [radius + span / 2, height / 2, 0.0],
-                       (span, height, 0.02), 1, turn)
+        parts += slab(turn @ [radius + span / 2, height / 2, 0.0],
+                      (span, height, 0.02), 1, turn)
     return parts
 
 
@@ -64,16 +64,16 @@ def _skateboard(rng: np.random.Generator) -> List[Part]:
     length, width = rng.uniform(0.7, 1.0), rng.uniform(0.18, 0.25)
     deck_t, wheel_r = rng.uniform(0.015, 0.03), rng.uniform(0.025, 0.04)
     lift = 2 * wheel_r + rng.uniform(0.02, 0.05)
-    parts = _slab((0.0, lift + deck_t / 2, 0.0), (length, deck_t, width), 0)
+    parts = slab((0.0, lift + deck_t / 2, 0.0), (length, deck_t, width), 0)
     axle = length / 2 * rng.uniform(0.6, 0.8)
     for x in (-axle, axle):
-        parts += _rod((x, wheel_r, -width / 2), (x, wheel_r, width / 2),
-                      wheel_r / 3, 2)
-        parts += _rod((x, wheel_r, 0.0), (x, lift, 0.0), wheel_r / 2, 2)
+        parts += rod((x, wheel_r, -width / 2), (x, wheel_r, width / 2),
+                     wheel_r / 3, 2)
+        parts += rod((x, wheel_r, 0.0), (x, lift, 0.0), wheel_r / 2, 2)
         for z in (-width / 2, width / 2):
-            wheel = _cylinder(wheel_r, wheel_r, wheel_r * 0.8, 1)
-            parts += _place(wheel, (x, wheel_r, z - wheel_r * 0.4),
-                            rot_x(math.pi / 2))
+            wheel = cylinder(wheel_r, wheel_r, wheel_r * 0.8, 1)
+            parts += place(wheel, (x, wheel_r, z - wheel_r * 0.4),
+                           rot_x(math.pi / 2))
     return parts
 
 
@@ -82,28 +82,27 @@ def _airplane(rng: np.random.Generator) -> List[Part]:
     length, radius = rng.uniform(1.2, 2.0), rng.uniform(0.07, 0.12)
     span, chord = length * rng.uniform(0.8, 1.2), rng.uniform(0.15, 0.3)
     parts = [Part(Ellipsoid((length / 2, radius, radius)), 0)]
-    parts += _slab((0.0, 0.0, 0.0), (chord, 0.02, span), 1)
+    parts += slab((0.0, 0.0, 0.0), (chord, 0.02, span), 1)
     tail_x = -length / 2 + chord / 3
-    parts += _slab((tail_x, 0.0, 0.0), (chord / 2, 0.015, span / 3), 2)
-    parts += _slab((tail_x, radius * 2, 0.0), (chord / 2, radius * 3, 0.015),
-                   2)
+    parts += slab((tail_x, 0.0, 0.0), (chord / 2, 0.015, span / 3), 2)
+    parts += slab((tail_x, radius * 2, 0.0), (chord / 2, radius * 3, 0.015), 2)
     engines = 2 if rng.random() < 0.6 else 4
     offsets = np.linspace(0.2, 0.4, engines // 2) * span
     for z in np.concatenate([offsets, -offsets]):
-        parts += _rod((chord / 2, -radius, z), (-chord / 2, -radius, z),
-                      radius * 0.5, 3)
+        parts += rod((chord / 2, -radius, z), (-chord / 2, -radius, z),
+                     radius * 0.5, 3)
     return parts
 
 
 #: ShapeNetPart category -> builder of its parts (local labels 0, 1, ...).
 PART_SOURCES: Dict[str, Builder] = {
     'Airplane': _airplane,
-    'Chair': _BUILDERS['chair'],
+    'Chair': BUILDERS['chair'],
     'Knife': _knife,
-    'Lamp': _BUILDERS['lamp'],
+    'Lamp': BUILDERS['lamp'],
     'Laptop': _laptop,
-    'Mug': _BUILDERS['mug'],
+    'Mug': BUILDERS['mug'],
     'Rocket': _rocket,
     'Skateboard': _skateboard,
-    'Table': _BUILDERS['table'],
+    'Table': BUILDERS['table'],
 }

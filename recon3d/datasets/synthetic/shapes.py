@@ -12,93 +12,14 @@ box / bookshelf), and each varies widely, so that telling them apart takes
 more than a random feature.
 """
 import math
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .assembly import (Builder, corners, cylinder, legs, place, rod, slab,
+                       vessel)
 from .surfaces import (Disk, Ellipsoid, Frustum, Part, Torus, box, pyramid,
-                       rot_from_y, rot_x, rot_y, sample_parts, unit)
-
-Builder = Callable[[np.random.Generator], List[Part]]
-
-
-def _place(parts: List[Part],
-           offset: Sequence[float] = (0.0, 0.0, 0.0),
-           rotation: Optional[np.ndarray] = None) -> List[Part]:
-    """Move parts by ``x ↦ R x + offset`` (R = identity if None)."""
-    rot = np.eye(3) if rotation is None else rotation
-    return [
-        Part(p.surface, p.label,
-             rot @ np.asarray(p.offset) + np.asarray(offset),
-             rot if p.rotation is None else rot @ p.rotation, p.flip)
-        for p in parts
-    ]
-
-
-def _cylinder(r0: float,
-              r1: float,
-              height: float,
-              label: int,
-              bottom: bool = True,
-              top: bool = True) -> List[Part]:
-    """A frustum from y=0 to ``height`` with optional end disks."""
-    parts = [Part(Frustum(r0, r1, height), label)]
-    if bottom:
-        parts.append(Part(Disk(r0), label, flip=True))
-    if top and r1 > 0:
-        parts.append(Part(Disk(r1), label, (0.0, height, 0.0)))
-    return parts
-
-
-def _rod(start: Sequence[float], end: Sequence[float], radius: float,
-         label: int) -> List[Part]:
-    """A closed cylinder of ``radius`` from ``start`` to ``end``."""
-    axis = np.subtract(end, start)
-    length = float(np.linalg.norm(axis))
-    return _place(
-        _cylinder(radius, radius, length, label), start, rot_from_y(axis))
-
-
-def _slab(center: Sequence[float],
-          size: Sequence[float],
-          label: int,
-          rotation: Optional[np.ndarray] = None) -> List[Part]:
-    """A box of full edge lengths ``size`` centred at ``center``."""
-    return [Part(box(size), label, center, rotation)]
-
-
-def _vessel(r0: float, r1: float, height: float, wall: float,
-            label: int) -> List[Part]:
-    """An open-topped container: outer and inner walls, floor and rim."""
-    return [
-        Part(Frustum(r0, r1, height), label),
-        Part(
-            Frustum(r0 - wall, r1 - wall, height - wall),
-            label, (0.0, wall, 0.0),
-            flip=True),
-        Part(Disk(r0), label, flip=True),
-        Part(Disk(r0 - wall), label, (0.0, wall, 0.0)),
-        Part(Disk(r1, r1 - wall), label, (0.0, height, 0.0)),
-    ]
-
-
-def _legs(feet: Sequence[Tuple[float, float]], height: float, width: float,
-          label: int, square: bool) -> List[Part]:
-    """Vertical legs from y=0 to ``height`` at the (x, z) ``feet``."""
-    parts = []
-    for x, z in feet:
-        if square:
-            parts += _slab((x, height / 2, z), (width, height, width), label)
-        else:
-            parts += _rod((x, 0.0, z), (x, height, z), width / 2, label)
-    return parts
-
-
-def _corners(width: float, depth: float) -> List[Tuple[float, float]]:
-    """The four (x, z) corners of a centred ``width`` × ``depth`` rectangle.
-    """
-    return [(sx * width / 2, sz * depth / 2) for sx in (-1, 1)
-            for sz in (-1, 1)]
+                       rot_x, rot_y, sample_parts, unit)
 
 
 def _sphere(rng: np.random.Generator) -> List[Part]:
@@ -111,13 +32,13 @@ def _box(rng: np.random.Generator) -> List[Part]:
 
 def _cylinder_shape(rng: np.random.Generator) -> List[Part]:
     radius = rng.uniform(0.2, 0.7)
-    return _cylinder(radius, radius, rng.uniform(0.4, 2.0), 0)
+    return cylinder(radius, radius, rng.uniform(0.4, 2.0), 0)
 
 
 def _cone(rng: np.random.Generator) -> List[Part]:
     radius = rng.uniform(0.3, 0.9)
-    return _cylinder(radius, radius * rng.uniform(0.0, 0.15),
-                     rng.uniform(0.5, 2.0), 0)
+    return cylinder(radius, radius * rng.uniform(0.0, 0.15),
+                    rng.uniform(0.5, 2.0), 0)
 
 
 def _torus(rng: np.random.Generator) -> List[Part]:
@@ -152,18 +73,18 @@ def _table(rng: np.random.Generator) -> List[Part]:
         width = rng.uniform(0.8, 1.8)
         depth = width * rng.uniform(0.3, 0.9)
         inset = 2 * rng.uniform(0.02, 0.12) + leg
-        board = _slab((0.0, height - top / 2, 0.0), (width, top, depth), 0)
-        feet = _corners(width - inset, depth - inset)
-        return board + _legs(feet, height - top, leg, 1, square)
+        board = slab((0.0, height - top / 2, 0.0), (width, top, depth), 0)
+        feet = corners(width - inset, depth - inset)
+        return board + legs(feet, height - top, leg, 1, square)
     radius = rng.uniform(0.4, 0.8)
-    parts = _place(_cylinder(radius, radius, top, 0), (0.0, height - top, 0))
+    parts = place(cylinder(radius, radius, top, 0), (0.0, height - top, 0))
     if rng.random() < 0.5:
         foot = radius * rng.uniform(0.3, 0.6)
-        column = _rod((0.0, 0.0, 0.0), (0.0, height - top, 0.0),
-                      rng.uniform(0.03, 0.08), 1)
-        return parts + _cylinder(foot, foot, leg / 2, 1) + column
-    feet = _corners(1.2 * radius, 1.2 * radius)
-    return parts + _legs(feet, height - top, leg, 1, square)
+        column = rod((0.0, 0.0, 0.0), (0.0, height - top, 0.0),
+                     rng.uniform(0.03, 0.08), 1)
+        return parts + cylinder(foot, foot, leg / 2, 1) + column
+    feet = corners(1.2 * radius, 1.2 * radius)
+    return parts + legs(feet, height - top, leg, 1, square)
 
 
 def _stool(rng: np.random.Generator) -> List[Part]:
@@ -171,11 +92,11 @@ def _stool(rng: np.random.Generator) -> List[Part]:
     height, seat = rng.uniform(0.45, 0.85), rng.uniform(0.03, 0.08)
     radius = rng.uniform(0.16, 0.32)
     if rng.random() < 0.75:
-        parts = _place(
-            _cylinder(radius, radius, seat, 0), (0.0, height - seat, 0.0))
+        parts = place(
+            cylinder(radius, radius, seat, 0), (0.0, height - seat, 0.0))
     else:
-        parts = _slab((0.0, height - seat / 2, 0.0),
-                      (2 * radius, seat, 2 * radius), 0)
+        parts = slab((0.0, height - seat / 2, 0.0),
+                     (2 * radius, seat, 2 * radius), 0)
     count = 3 if rng.random() < 0.6 else 4
     start = rng.uniform(0, 2 * math.pi)
     angles = start + np.arange(count) * (2 * math.pi / count)
@@ -185,7 +106,7 @@ def _stool(rng: np.random.Generator) -> List[Part]:
     for a in angles:
         direction = np.array([math.cos(a), 0.0, math.sin(a)])
         joint = top_r * direction + (0.0, height - seat, 0.0)
-        parts += _rod(foot_r * direction, joint, thickness, 1)
+        parts += rod(foot_r * direction, joint, thickness, 1)
     if rng.random() < 0.4:
         t = rng.uniform(0.25, 0.4)
         ring = foot_r + (top_r - foot_r) * t
@@ -205,27 +126,27 @@ def _chair(rng: np.random.Generator) -> List[Part]:
     lean = rot_x(-rng.uniform(0.0, 0.25))
     back_base = np.array([0.0, height, -depth / 2 + back_t / 2])
     parts = (
-        _slab((0.0, height - seat / 2, 0.0), (width, seat, depth), 0) +
-        _slab(back_base + lean @ [0.0, back_h / 2, 0.0],
-              (width, back_h, back_t), 1, lean))
+        slab((0.0, height - seat / 2, 0.0), (width, seat, depth), 0) +
+        slab(back_base + lean @ [0.0, back_h / 2, 0.0],
+             (width, back_h, back_t), 1, lean))
     if rng.random() < 0.7:
-        feet = _corners(width - leg, depth - leg)
-        parts += _legs(feet, height - seat, leg, 2, rng.random() < 0.6)
+        feet = corners(width - leg, depth - leg)
+        parts += legs(feet, height - seat, leg, 2, rng.random() < 0.6)
     else:
         # A central column on five spokes.
         hub = (0.0, leg, 0.0)
-        parts += _rod(hub, (0.0, height - seat, 0.0), 1.5 * leg, 2)
+        parts += rod(hub, (0.0, height - seat, 0.0), 1.5 * leg, 2)
         reach = 0.6 * max(width, depth)
         for a in rng.uniform(0, 2 * math.pi) + np.arange(5) * (math.pi / 2.5):
             tip = (reach * math.cos(a), leg / 2, reach * math.sin(a))
-            parts += _rod(hub, tip, leg / 2, 2)
+            parts += rod(hub, tip, leg / 2, 2)
     if rng.random() < 0.3:
         arm_y = height + rng.uniform(0.15, 0.25)
         for side in (-1, 1):
             x = side * (width / 2 - back_t / 2)
-            parts += _slab((x, arm_y, 0.0), (back_t, back_t, depth), 3)
-            parts += _rod((x, height, depth / 2 - back_t),
-                          (x, arm_y, depth / 2 - back_t), back_t / 2, 3)
+            parts += slab((x, arm_y, 0.0), (back_t, back_t, depth), 3)
+            parts += rod((x, height, depth / 2 - back_t),
+                         (x, arm_y, depth / 2 - back_t), back_t / 2, 3)
     return parts
 
 
@@ -235,20 +156,20 @@ def _bench(rng: np.random.Generator) -> List[Part]:
     height, seat = rng.uniform(0.35, 0.6), rng.uniform(0.03, 0.08)
     leg = rng.uniform(0.03, 0.07)
     inset = 2 * rng.uniform(0.02, 0.2) + leg
-    parts = _slab((0.0, height - seat / 2, 0.0), (width, seat, depth), 0)
+    parts = slab((0.0, height - seat / 2, 0.0), (width, seat, depth), 0)
     if rng.random() < 0.5:
-        feet = _corners(width - inset, depth - leg)
-        parts += _legs(feet, height - seat, leg, 1, rng.random() < 0.6)
+        feet = corners(width - inset, depth - leg)
+        parts += legs(feet, height - seat, leg, 1, rng.random() < 0.6)
     else:
         panel_depth = depth * rng.uniform(0.7, 1.0)
         for side in (-1, 1):
-            parts += _slab(
+            parts += slab(
                 (side * (width - inset) / 2, (height - seat) / 2, 0.0),
                 (leg, height - seat, panel_depth), 1)
     if rng.random() < 0.4:
         back_h, gap = rng.uniform(0.15, 0.35), rng.uniform(0.03, 0.15)
-        parts += _slab((0.0, height + gap + back_h / 2, -depth / 2 + leg / 2),
-                       (width, back_h, leg), 2)
+        parts += slab((0.0, height + gap + back_h / 2, -depth / 2 + leg / 2),
+                      (width, back_h, leg), 2)
     return parts
 
 
@@ -260,7 +181,7 @@ def _mug(rng: np.random.Generator) -> List[Part]:
     at = ((radius + top) / 2, height * rng.uniform(0.45, 0.55), 0.0)
     # A quarter turn about x stands the handle's ring in the xy plane.
     handle = Part(Torus(bend, grip, arc=math.pi), 1, at, rot_x(math.pi / 2))
-    return _vessel(radius, top, height, rng.uniform(0.02, 0.05), 0) + [handle]
+    return vessel(radius, top, height, rng.uniform(0.02, 0.05), 0) + [handle]
 
 
 def _bottle(rng: np.random.Generator) -> List[Part]:
@@ -268,10 +189,10 @@ def _bottle(rng: np.random.Generator) -> List[Part]:
     radius, body = rng.uniform(0.18, 0.38), rng.uniform(0.5, 1.2)
     neck_r = radius * rng.uniform(0.22, 0.45)
     shoulder, neck = rng.uniform(0.08, 0.3), rng.uniform(0.12, 0.4)
-    lower = _cylinder(radius, radius, body, 0, top=False)
+    lower = cylinder(radius, radius, body, 0, top=False)
     slope = Part(Frustum(radius, neck_r, shoulder), 0, (0.0, body, 0.0))
-    upper = _place(
-        _cylinder(neck_r, neck_r, neck, 1, bottom=False),
+    upper = place(
+        cylinder(neck_r, neck_r, neck, 1, bottom=False),
         (0.0, body + shoulder, 0.0))
     return lower + [slope] + upper
 
@@ -282,8 +203,8 @@ def _lamp(rng: np.random.Generator) -> List[Part]:
     stem = rng.uniform(0.4, 1.0)
     top = base_h + stem
     stem_r = rng.uniform(0.008, 0.025)
-    base = _cylinder(base_r, base_r, base_h, 0)
-    parts = base + _rod((0.0, base_h, 0.0), (0.0, top, 0.0), stem_r, 1)
+    base = cylinder(base_r, base_r, base_h, 0)
+    parts = base + rod((0.0, base_h, 0.0), (0.0, top, 0.0), stem_r, 1)
     kind = rng.choice(['cone', 'drum', 'globe'], p=[0.5, 0.25, 0.25])
     if kind != 'globe':
         bottom_r, shade_h = rng.uniform(0.18, 0.45), rng.uniform(0.18, 0.45)
@@ -312,8 +233,8 @@ def _bowl(rng: np.random.Generator) -> List[Part]:
             Ellipsoid((radius - wall, depth - wall, radius - wall), y_max=0.0),
             flip=True),
         Part(Disk(radius, radius - wall)),
-    ] + _place(
-        _cylinder(foot_r, foot_r, foot_h, 1, top=False),
+    ] + place(
+        cylinder(foot_r, foot_r, foot_h, 1, top=False),
         (0.0, foot_y - foot_h, 0.0))
 
 
@@ -323,15 +244,15 @@ def _bookshelf(rng: np.random.Generator) -> List[Part]:
     depth, board = rng.uniform(0.25, 0.45), rng.uniform(0.02, 0.05)
     parts = []
     for x in (-(width - board) / 2, (width - board) / 2):
-        parts += _slab((x, height / 2, 0.0), (board, height, depth), 0)
+        parts += slab((x, height / 2, 0.0), (board, height, depth), 0)
     for y in (board / 2, height - board / 2):
-        parts += _slab((0.0, y, 0.0), (width, board, depth), 0)
+        parts += slab((0.0, y, 0.0), (width, board, depth), 0)
     if rng.random() < 0.5:
-        parts += _slab((0.0, height / 2, -(depth - board / 2) / 2),
-                       (width, height, board / 2), 0)
+        parts += slab((0.0, height / 2, -(depth - board / 2) / 2),
+                      (width, height, board / 2), 0)
     count = int(rng.integers(1, 7))
     for y in np.linspace(0, height, count + 2)[1:-1]:
-        parts += _slab((0.0, y, 0.0), (width - 2 * board, board, depth), 1)
+        parts += slab((0.0, y, 0.0), (width - 2 * board, board, depth), 1)
     return parts
 
 
@@ -345,8 +266,8 @@ def _jar(rng: np.random.Generator) -> List[Part]:
     return [
         Part(Ellipsoid((radius, tall, radius), low, high)),
         Part(Disk(base_r), 0, (0.0, tall * low, 0.0), flip=True),
-    ] + _place(
-        _cylinder(lid_r, lid_r, radius * rng.uniform(0.05, 0.2), 1),
+    ] + place(
+        cylinder(lid_r, lid_r, radius * rng.uniform(0.05, 0.2), 1),
         (0.0, tall * high, 0.0))
 
 
@@ -354,12 +275,12 @@ def _pot(rng: np.random.Generator) -> List[Part]:
     """Flared open body (0) with a rolled rim (1)."""
     bottom, height = rng.uniform(0.2, 0.4), rng.uniform(0.3, 0.8)
     top = bottom * rng.uniform(1.15, 1.6)
-    return _vessel(bottom, top, height, rng.uniform(0.02, 0.04), 0) + [
+    return vessel(bottom, top, height, rng.uniform(0.02, 0.04), 0) + [
         Part(Torus(top, rng.uniform(0.015, 0.05)), 1, (0.0, height, 0.0))
     ]
 
 
-_BUILDERS: Dict[str, Builder] = {
+BUILDERS: Dict[str, Builder] = {
     'sphere': _sphere,
     'box': _box,
     'cylinder': _cylinder_shape,
@@ -381,7 +302,7 @@ _BUILDERS: Dict[str, Builder] = {
 }
 
 #: Class names; the index is the label.
-CLASSES: Tuple[str, ...] = tuple(_BUILDERS)
+CLASSES: Tuple[str, ...] = tuple(BUILDERS)
 
 #: Class name -> text in the style of ShapeNet's ``describe`` column.
 DESCRIPTIONS: Dict[str, str] = {
@@ -452,9 +373,9 @@ def generate_shape(name: str,
         ``parts`` int64 [N] (0 for single solids).
     """
     if builder is None:
-        if name not in _BUILDERS:
+        if name not in BUILDERS:
             raise KeyError(f'Unknown shape class {name!r}; known: {CLASSES}')
-        builder = _BUILDERS[name]
+        builder = BUILDERS[name]
     parts = builder(rng)
     # Spares for the stretch thinning (keeps ≥ 44 %) and the dropout
     # (keeps ≥ 65 %).
