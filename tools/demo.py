@@ -13,6 +13,7 @@ Example:
     python tools/demo.py --seed 0
 """
 import argparse
+import json
 import os
 import os.path as osp
 import sys
@@ -150,11 +151,21 @@ def main(argv=None):
                   '(no download here). The text teacher gives one fixed code '
                   'per category; the random image teacher carries almost no '
                   'shape information. See configs/recon/pretrain_demo.py.')
-    return dict(
+    summary = dict(
+        seed=args.seed,
+        epochs=runner.max_epochs,
         pretrained=pretrained_acc,
         random=random_acc,
         losses=losses,
-        cache_seconds=cache_time)
+        train_minutes=round(train_time / 60, 2),
+        cache_seconds=cache_time,
+        checkpoint=ckpt)
+    # Both accuracies, to compare runs (they vary by machine and seed).
+    summary_file = osp.join(runner.work_dir, 'summary.json')
+    with open(summary_file, 'w') as f:
+        json.dump(summary, f, indent=2)
+    console.print(f'summary: {summary_file}')
+    return summary
 
 
 if __name__ == '__main__':
