@@ -23,15 +23,15 @@ Example:
 """
 import argparse
 import json
-import os
 import os.path as osp
 from typing import List
 
 import numpy as np
-from mmengine.config import ConfigDict, DictAction
+from mmengine.config import ConfigDict
 from mmengine.runner import Runner
 
-from recon3d.apis.training import add_reliability_args, build_train_config
+from recon3d.apis.training import (add_run_args, build_train_config,
+                                    parse_run_args)
 from recon3d.engine import RunError, setup_launcher
 from recon3d.utils import find_missing_inputs, register_all_modules
 
@@ -57,20 +57,8 @@ def parse_args(argv=None):
         '--show-dir',
         help='part segmentation: write pictures of predicted vs true parts '
         'of a few test shapes to this folder')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config leaves')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm'],
-        default='none',
-        help='job launcher')
-    add_reliability_args(parser)
-    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    add_run_args(parser)
+    args = parse_run_args(parser, argv)
     if args.votes < 0 or args.vote_repeats < 1:
         parser.error('--votes must be >= 0 and --vote-repeats >= 1')
     return args

@@ -17,7 +17,8 @@ from recon3d.engine import (check_config_keys, check_loaders,
 from recon3d.utils import find_missing_inputs, register_all_modules
 
 __all__ = [
-    'parse_train_args', 'add_reliability_args', 'build_train_config', 'train'
+    'parse_train_args', 'add_run_args', 'parse_run_args',
+    'add_reliability_args', 'build_train_config', 'train'
 ]
 
 
@@ -47,11 +48,18 @@ def parse_train_args(argv=None) -> argparse.Namespace:
         '--no-validate',
         action='store_true',
         help='do not evaluate during training')
+    add_run_args(parser)
+    return parse_run_args(parser, argv)
+
+
+def add_run_args(parser: argparse.ArgumentParser) -> None:
+    """The options every run tool shares: ``--cfg-options``,
+    ``--launcher``, the reliability options and ``--local-rank``."""
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override config leaves, e.g. train_cfg.max_epochs=10')
+        help='override config leaves, e.g. train_dataloader.batch_size=8')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm'],
@@ -60,6 +68,12 @@ def parse_train_args(argv=None) -> argparse.Namespace:
     add_reliability_args(parser)
     # torchrun sets LOCAL_RANK; older launchers pass --local-rank.
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
+
+
+def parse_run_args(parser: argparse.ArgumentParser,
+                   argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse ``argv`` with a parser that has :func:`add_run_args`, and set
+    ``LOCAL_RANK`` from ``--local-rank`` unless the launcher did."""
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
