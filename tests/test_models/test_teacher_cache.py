@@ -231,7 +231,20 @@ model = dict(
         teacher=dict(_delete_=True, **{TEXT!r}, templates=['A ', ''],
                      suffixes=['.']),
         cache={cache_root + '/text_teacher'!r}))
-train_dataloader = dict(dataset=dict(data_root={data_root!r}, split='train'))
+# A tiny student on 128-point clouds.
+model.update(arch=dict(_delete_=True, embed_dims=32, depth=1, num_heads=2),
+             backbone=dict(num_group=8, group_size=8), decoder=dict(depth=1),
+             data_preprocessor=dict(num_points=128))
+train_pipeline = [
+    dict(type='LoadPointsFromFile', use_dims=3),
+    dict(type='RandomPointSample', num_points=128),
+    dict(type='NormalizePoints'),
+    dict(type='PackReconInputs', img_key='file_name'),
+]
+train_dataloader = dict(
+    batch_size=8, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root={data_root!r}, split='train',
+                 pipeline=train_pipeline))
 ''')
     return str(cfg_file)
 
@@ -267,6 +280,12 @@ def test_build_tool_and_two_process_build(data_root, tmp_path):
             (tmp_path / 'two' / name / 'index.json').read_text())
         assert index['built']['processes'] == 2
         assert '--launcher pytorch' in index['built']['command']
+    # python tools/train.py configs/recon/pretrain_cached.py, shrunk.
+    from recon3d.apis import train
+    runner = train([one, '--work-dir', str(tmp_path / 'work'),
+                    '--no-validate', '--cfg-options', 'train_cfg.max_epochs=1'])
+    assert runner.model.img_teacher.__class__ is CachedTeacher
+    assert osp.isfile(tmp_path / 'work' / 'epoch_1.pth')
 
 
 def test_pretrain_cached_is_the_switch():
