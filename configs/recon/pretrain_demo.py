@@ -2,7 +2,10 @@
 # ShapeNet-55 layout by tools/dataset_converters/make_synthetic.py), tiny
 # model, tiny open_clip teachers with RANDOM weights, short schedule, linear
 # SVM validation every 10 epochs, reconstruction pictures. Runs on 2 CPU
-# cores in about 6 minutes; `make demo` drives it through tools/demo.py.
+# cores in about 6 minutes; `make demo` drives it through tools/demo.py,
+# which first caches both teachers (recon3d.models.teachers.use_teacher_cache:
+# every prompt of every category text, 10 augmented views per image) and
+# trains with the caches (--live-teachers: without).
 #
 # Honest protocol: pretraining sees only the train list; the SVM is fit on
 # the train list and scored on the test list.
