@@ -14,7 +14,6 @@ Example:
 """
 import argparse
 import json
-import os
 import os.path as osp
 import sys
 import time

@@ -237,4 +237,3 @@ def looks_like_path(value: str,
     """Whether a ``pretrained`` value is meant as a file rather than a tag
     (it has a folder separator or a weights-file suffix)."""
     return '/' in value or os.sep in value or value.endswith(tuple(suffixes))
-

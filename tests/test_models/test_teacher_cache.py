@@ -282,8 +282,11 @@ def test_build_tool_and_two_process_build(data_root, tmp_path):
         assert '--launcher pytorch' in index['built']['command']
     # python tools/train.py configs/recon/pretrain_cached.py, shrunk.
     from recon3d.apis import train
-    runner = train([one, '--work-dir', str(tmp_path / 'work'),
-                    '--no-validate', '--cfg-options', 'train_cfg.max_epochs=1'])
+    runner = train([
+        one, '--work-dir',
+        str(tmp_path / 'work'), '--no-validate', '--cfg-options',
+        'train_cfg.max_epochs=1'
+    ])
     assert runner.model.img_teacher.__class__ is CachedTeacher
     assert osp.isfile(tmp_path / 'work' / 'epoch_1.pth')
 

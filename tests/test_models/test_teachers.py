@@ -538,8 +538,8 @@ def openai_files(tmp_path):
     torch.save(state, tmp_path / 'openai_state.pt')
     with pytest.warns(FutureWarning):
         torch.jit.script(model).save(str(tmp_path / 'openai_jit.pt'))
-    return model, [str(tmp_path / n) for n in ('openai_state.pt',
-                                                 'openai_jit.pt')]
+    names = ('openai_state.pt', 'openai_jit.pt')
+    return model, [str(tmp_path / n) for n in names]
 
 
 def test_openai_format_switches_quick_gelu_on(tmp_path, monkeypatch):

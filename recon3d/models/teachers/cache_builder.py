@@ -75,7 +75,7 @@ def cache_dataset(dataset_cfg: dict, modality: str):
 
 def _versions() -> Dict[str, str]:
     import importlib.metadata as metadata
-    versions = {'python': platform.python_version(), 'torch': torch.__version__}
+    versions = dict(python=platform.python_version(), torch=torch.__version__)
     for package in ('open_clip_torch', 'timm', 'recon3d-mm'):
         try:
             versions[package] = metadata.version(package)

@@ -26,7 +26,7 @@ import os
 import os.path as osp
 import random
 import zlib
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
 import numpy as np
 import torch
@@ -319,4 +319,3 @@ def open_features(cache: str, index: dict) -> np.ndarray:
             f'says {index["dtype"]} {index["shape"]}; rebuild it: '
             f'{BUILD_COMMAND}')
     return array
-

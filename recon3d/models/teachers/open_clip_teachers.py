@@ -35,6 +35,7 @@ PROMPT_PREFIXES = ('', 'A ') + tuple(
     for prefix in (f'A {obj} of ', f'A {obj} of a '))
 PROMPT_SUFFIXES = ('.', ' with white background.', ' with black context.')
 
+
 def draw_prompt_indices(num_templates: int, num_suffixes: int,
                         num: int) -> List[int]:
     """Random prompt indices, drawn as ReCon draws its prompts.

@@ -160,8 +160,8 @@ def is_openai_format(path: str, state: Dict[str, torch.Tensor]) -> bool:
 
 
 def create_open_clip(model_name: str,
-                      quick_gelu: bool,
-                      context_length: Optional[int] = None) -> torch.nn.Module:
+                     quick_gelu: bool,
+                     context_length: Optional[int] = None) -> torch.nn.Module:
     """Build an open_clip model with random weights (loaded later)."""
     kwargs = dict(pretrained=None, force_quick_gelu=quick_gelu)
     if context_length is not None:
