@@ -100,8 +100,11 @@ def main(argv=None):
             num_views=args.num_views)
         console.print('Building the teacher caches ...')
         build_config_caches(
-            cfg, batch_size=256, command=f'python tools/demo.py '
-            f'--data-root {args.data_root} --num-views {args.num_views}')
+            cfg,
+            batch_size=256,
+            num_workers=2,
+            command=f'python tools/demo.py --data-root {args.data_root} '
+            f'--num-views {args.num_views}')
         cache_time = time.time() - start
         console.print(f'  done in {cache_time:.0f} s')
     runner = Runner.from_cfg(cfg)
