@@ -179,3 +179,27 @@ def test_default_blocks_follow_the_depth():
             backbone=dict(type='PointTransformer'),
             neck=dict(type='ReConNeck'), seg_head=dict(type='PartSegHead')))
         assert model.out_indices == blocks
+
+
+def test_recon3d_show_draws_predicted_parts(tmp_path):
+    from recon3d.cli import main
+    config = osp.join(REPO, 'configs/recon/partseg_shapenetpart_demo.py')
+    options = ['model.arch._delete_=True', f'model.arch.embed_dims={C}',
+               'model.arch.depth=2', 'model.arch.num_heads=2',
+               'model.backbone.num_group=8', 'model.backbone.group_size=8']
+    from recon3d.apis import init_model
+    from recon3d.cli.common import parse_cfg_options
+    model = init_model(config, cfg_options=parse_cfg_options(
+        options + ['model.init_cfg=None']))
+    ckpt = tmp_path / 'seg.pth'
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    cloud = tmp_path / 'cloud.npy'
+    np.save(cloud, np.random.default_rng(0).normal(size=(300, 3)))
+    out = tmp_path / 'parts.png'
+    code = main(['show', str(cloud), '--out', str(out), '--config', config,
+                 '--checkpoint', str(ckpt), '--category', 'Mug',
+                 '--cfg-options'] + options)
+    assert code == 0 and out.is_file()
+    assert main(['show', str(cloud), '--out', str(out), '--config',
+                 config, '--checkpoint', str(ckpt), '--category', 'Boat',
+                 '--cfg-options'] + options) == 2
