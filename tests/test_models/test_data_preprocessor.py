@@ -55,10 +55,22 @@ def test_train_fps_pool_then_shared_random_subset():
     assert torch.equal(pos[0], pos[1]) and torch.equal(pos[1], pos[2])
 
 
-def test_pool_is_capped_at_the_cloud_size():
+def test_pool_is_capped_at_the_cloud_size(monkeypatch):
+    import recon3d.models.data_preprocessors.point_data_preprocessor as pdp
     pre = PointDataPreprocessor(num_points=32, train_fps_points=1200)
-    out = pre(_batch(N=64), training=True)['inputs']['points']
+    data = _batch(N=64)
+
+    def no_fps(*args, **kwargs):
+        raise AssertionError('FPS of every point is only a permutation')
+
+    monkeypatch.setattr(pdp, 'farthest_point_sample', no_fps)
+    torch.manual_seed(1)
+    out = pre(data, training=True)['inputs']['points']
     assert out.shape == (3, 32, 3)
+    # The same random subset of the points for the whole batch.
+    torch.manual_seed(1)
+    keep = torch.randperm(64)[:32]
+    assert torch.equal(out, torch.stack(data['inputs']['points'])[:, keep])
 
 
 def test_errors():

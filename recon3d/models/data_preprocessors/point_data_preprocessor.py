@@ -22,8 +22,11 @@ class PointDataPreprocessor(BaseDataPreprocessor):
 
     - evaluation: farthest point sampling (from index 0) to ``num_points``;
     - training: with ``train_fps_points`` P, FPS to ``min(P, N)`` and then
-      one random ``num_points``-subset of those indices shared by the batch;
-      without it, no sampling (the dataset pipeline samples).
+      one random ``num_points``-subset of those indices shared by the batch
+      (when ``P >= N`` the FPS, a mere permutation of every point, is
+      skipped and the subset indexes the points directly: each cloud's
+      subset is uniformly random either way); without it, no sampling (the
+      dataset pipeline samples).
 
     In training, ``batch_augments`` then transform the sampled batch, in
     order, as the official loops do after their sampling; evaluation is
@@ -109,6 +112,10 @@ class PointDataPreprocessor(BaseDataPreprocessor):
         if self.train_fps_points is None:
             return points
         pool = min(self.train_fps_points, N)
+        keep = torch.randperm(pool, device=points.device)[:self.num_points]
+        if pool == N:
+            # FPS of every point only permutes them; a random subset of a
+            # permutation is a uniformly random subset of the points.
+            return points[:, keep]
         idx = farthest_point_sample(points[..., :3].contiguous(), pool)
-        keep = torch.randperm(pool, device=idx.device)[:self.num_points]
         return index_points(points, idx[:, keep])
