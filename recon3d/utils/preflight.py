@@ -59,11 +59,12 @@ def _check_teachers(cfg, bad_roots: set) -> List[str]:
             dict(teacher)
         cls = TEACHERS.get(teacher['type'])
         found = cls.check_config(teacher)
+        without = (f' For a run without these weights: --cfg-options '
+                   f'{path}.pretrained=None (random weights).')
         problems += [
             f'{path}: ' + p.replace('model.<teacher>', path) +
-            ('' if teacher['type'] == 'CachedTeacher' else
-             f' For a run without these weights: --cfg-options '
-             f'{path}.pretrained=None (random weights).') for p in found
+            (without if 'pretrained=' in p and
+             teacher['type'] != 'CachedTeacher' else '') for p in found
         ]
         dataset = _train_dataset(cfg)
         if found or teacher['type'] != 'CachedTeacher' or dataset is None \
