@@ -1,6 +1,7 @@
 from typing import Dict, List, Optional
 
 import torch.nn as nn
+from mmengine.logging import print_log
 from mmengine.optim import DefaultOptimWrapperConstructor
 
 from recon3d.registry import OPTIM_WRAPPER_CONSTRUCTORS
@@ -23,7 +24,8 @@ class TeacherAwareOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     key replaces the norm/bias weight-decay rules, it leaves every other
     rule (``norm_decay_mult``, ``bias_decay_mult``, ``custom_keys``) as it
     is. A prefix that names no parameter is an error (a typo would
-    otherwise pass silently). Example::
+    otherwise pass silently), unless it names a part the model sets to
+    None (e.g. ``img_head`` in the teacher-less ablation). Example::
 
         paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.,
                            prefix_lr_mult={'neck.': 4.})
@@ -77,6 +79,15 @@ class TeacherAwareOptimWrapperConstructor(DefaultOptimWrapperConstructor):
                     used.add(prefix)
                     break
         unused = [p for p in prefixes if p not in used]
+        # A prefix of a part the config switched off (``model.img_head=None``
+        # in the teacher-less ablation) is no typo: leave it out, say so.
+        off = [p for p in unused
+               if getattr(model, p.split('.')[0], False) is None]
+        if off:
+            print_log(f'paramwise_cfg.prefix_lr_mult: {off} name parts this '
+                      'model does not build (set to None); not used',
+                      logger='current')
+        unused = [p for p in unused if p not in off]
         if unused:
             raise ValueError(
                 f'paramwise_cfg.prefix_lr_mult: no trainable parameter name '
