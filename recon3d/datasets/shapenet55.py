@@ -150,9 +150,16 @@ class ShapeNet55(BasePointDataset):
                     f'ShapeNet-55 folder not found: {folder}')
 
         splits = ['test', 'train'] if self.split == 'whole' else [self.split]
-        data_list = []
+        data_list, listed_in = [], {}
         for split in splits:
             for file_name in self._read_list(split, label_of):
+                if file_name in listed_in:
+                    raise ValueError(
+                        f'{file_name!r} is in both the {listed_in[file_name]}'
+                        f' and the {split} list of '
+                        f'{self.data_prefix["list"]}: the whole split would '
+                        'hold it twice')
+                listed_in[file_name] = split
                 label = label_of[file_name.split('-')[0]]
                 img_path = None
                 if self.with_img:

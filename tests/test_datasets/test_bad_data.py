@@ -250,6 +250,14 @@ def test_shapenet_list_twice_and_empty(tiny_copy):
             match=f"train.txt, line {len(names) + 1}: '{names[0]}' is "
             'listed twice'):
         _shapenet(root)
+    listing.write_text('\n'.join(names))
+    test_names = (root / 'ShapeNet-55' / 'test.txt').read_text().split()
+    (root / 'ShapeNet-55' / 'test.txt').write_text('\n'.join(test_names +
+                                                             names[2:3]))
+    with pytest.raises(
+            ValueError,
+            match=f"'{names[2]}' is in both the test and the train list"):
+        ShapeNet55(str(root), split='whole', with_img=False)
     listing.write_text('\n')
     with pytest.raises(ValueError, match='the train split has no item'):
         _shapenet(root)
