@@ -395,3 +395,29 @@ def test_build_on_cuda_in_bf16(data_root, tmp_path, caches):
     np.testing.assert_allclose(
         gpu.astype(np.float32), cpu.astype(np.float32), rtol=0.05,
         atol=0.05)
+
+
+def test_docs_cache_commands_parse():
+    """The cache commands of the docs name real configs and options (they
+    run, shrunk, in test_build_tool_and_two_process_build)."""
+    import re
+    import shlex
+    tool = osp.join(ROOT, 'tools', 'analysis_tools', 'build_teacher_cache.py')
+    spec = importlib.util.spec_from_file_location('build_teacher_cache', tool)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    commands = []
+    for doc in ('performance.md', 'get_started.md'):
+        with open(osp.join(ROOT, 'docs', doc)) as f:
+            blocks = re.findall(r'```bash\n(.*?)```', f.read(), re.S)
+        commands += [
+            shlex.split(line.split('#')[0])
+            for line in '\n'.join(blocks).splitlines()
+            if 'build_teacher_cache.py' in line
+        ]
+    assert len(commands) >= 4
+    for command in commands:
+        argv = command[command.index(
+            'tools/analysis_tools/build_teacher_cache.py') + 1:]
+        args = module.parse_args(argv)
+        assert osp.isfile(osp.join(ROOT, args.config)), command
