@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from recon3d.apis import evaluate_svm
+from recon3d.engine import quiet_terminal
 from recon3d.datasets.synthetic import write_shapenet55
 from recon3d.models.teachers import build_config_caches, use_teacher_cache
 from recon3d.registry import MODELS
@@ -86,10 +87,8 @@ def main(argv=None):
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
         dict(type='RichProgressHook')
     ]
-    # The progress bar replaces the per-iteration log lines on screen; the
-    # full log still goes to the work dir.
-    cfg.default_hooks.logger.interval = 10**6
-    cfg.log_level = 'WARNING'
+    # The progress bar replaces the log lines on screen; the work dir's
+    # .log keeps them (progress, losses, metrics) at INFO.
 
     start = time.time()
     cache_time = None
@@ -108,6 +107,7 @@ def main(argv=None):
         cache_time = time.time() - start
         console.print(f'  done in {cache_time:.0f} s')
     runner = Runner.from_cfg(cfg)
+    quiet_terminal()
     runner.train()
     train_time = time.time() - start
     losses = {

@@ -68,14 +68,8 @@ def build_model(args: argparse.Namespace, **kwargs) -> Any:
 def quiet_logs() -> None:
     """Keep mmengine's INFO lines (model building, loading) off the
     terminal: the command prints its own summary."""
-    import logging
-
-    from mmengine.logging import MMLogger
-    logger = MMLogger.get_current_instance()
-    for handler in logger.handlers:
-        if isinstance(handler, logging.StreamHandler) and \
-                not isinstance(handler, logging.FileHandler):
-            handler.setLevel(logging.WARNING)
+    from recon3d.engine import quiet_terminal
+    quiet_terminal()
 
 
 def error_line(message: str) -> None:

@@ -8,7 +8,8 @@ from .errors import (CheckpointFileError, CheckpointMismatchError,
 from .hooks import *  # noqa: F401,F403
 from .hooks import (AtomicCheckpointHook, NonFiniteCheckHook, RunChecksHook,
                     check_loaders, resume_checkpoint)
-from .log_levels import init_info_at_debug, paramwise_at_debug
+from .log_levels import (init_info_at_debug, paramwise_at_debug,
+                         quiet_terminal)
 from .optim_constructor import TeacherAwareOptimWrapperConstructor
 from .optim_wrappers import CPUAutocastOptimWrapper, DoubleStepOptimWrapper
 from .runner_utils import setup_amp, setup_launcher
@@ -22,7 +23,8 @@ __all__ = [
     'CheckpointFileError', 'CheckpointMismatchError', 'UnsafePickleError',
     'ConfigKeyError', 'NonFiniteError', 'NumClassesError', 'ResumeError',
     'AtomicCheckpointHook', 'NonFiniteCheckHook', 'RunChecksHook',
-    'resume_checkpoint', 'init_info_at_debug', 'paramwise_at_debug'
+    'resume_checkpoint', 'init_info_at_debug', 'paramwise_at_debug',
+    'quiet_terminal'
 ]
 
 register_checkpoint_loader()

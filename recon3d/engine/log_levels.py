@@ -21,7 +21,10 @@ from mmengine.dist import master_only
 from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
 
-__all__ = ['init_info_at_debug', 'paramwise_at_debug', 'demote_to_debug']
+__all__ = [
+    'init_info_at_debug', 'paramwise_at_debug', 'demote_to_debug',
+    'quiet_terminal'
+]
 
 
 class _Demote(logging.Filter):
@@ -78,3 +81,13 @@ def init_info_at_debug() -> None:
     """Make every module's parameter-init table a DEBUG record (idempotent;
     called when :mod:`recon3d.engine` is imported)."""
     BaseModule._dump_init_info = _dump_init_info_debug
+
+
+def quiet_terminal(level: int = logging.WARNING) -> None:
+    """Raise the current MMLogger's terminal handlers to ``level``; its log
+    file keeps every line (for tools that draw their own progress)."""
+    logger = MMLogger.get_current_instance()
+    for handler in logger.handlers:
+        if isinstance(handler, logging.StreamHandler) and not isinstance(
+                handler, logging.FileHandler):
+            handler.setLevel(level)
