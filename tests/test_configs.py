@@ -93,15 +93,20 @@ def test_paper_settings_of_pretrain_py():
     assert cfg.model.text_teacher.model_name == 'ViT-B-32'
     assert cfg.optim_wrapper.optimizer.lr == 5e-4
     assert cfg.optim_wrapper.optimizer.weight_decay == 0.05
-    assert cfg.train_cfg.max_epochs == 300
+    # The official loop runs epochs 0..300.
+    assert cfg.train_cfg.max_epochs == 301
     assert cfg.train_dataloader.batch_size == 128
     assert cfg.train_dataloader.dataset.data_root == 'data/ShapeNet55-34'
     assert cfg.train_dataloader.dataset.split == 'whole'
     sample = [t for t in cfg.train_dataloader.dataset.pipeline
               if t.type == 'RandomPointSample']
     assert sample[0].num_points == 1024
-    warmup = cfg.param_scheduler[0]
-    assert warmup.type == 'LinearLR' and warmup.end == 10
+    sched = cfg.param_scheduler[0]
+    assert sched.type == 'TimmCosineLR' and sched.warmup_t == 10
+    # The official loader's BGR teacher images.
+    load = [t for t in cfg.train_dataloader.dataset.pipeline
+            if t.type == 'LoadImageFromPNG']
+    assert load[0].bgr is True
 
 
 def test_zeroshot_config_uses_clip_for_both_teachers():
@@ -172,7 +177,7 @@ def _build_from_command(argv, monkeypatch):
     cfg.merge_from_dict({'model.backbone.num_group': 8,
                          'model.backbone.group_size': 8})
     teachers = {k: v for k, v in tiny_model_overrides().items()
-                if k.endswith('_teacher') and k[6:] in cfg.model}
+                if k.endswith('_teacher') and cfg.model.get(k[6:])}
     cfg.merge_from_dict(teachers)
     return cfg, MODELS.build(cfg.model)
 
@@ -186,28 +191,44 @@ def _check_arch(model, arch):
         assert {b.attn.num_heads for b in part.blocks} == {spec['num_heads']}
 
 
-def _arch_commands():
+def _doc_commands():
+    """The ``tools/train.py`` command lines of two docs/configs.md
+    sections."""
     text = open(osp.join(REPO, 'docs', 'configs.md')).read()
-    section = text.split("## The encoder's size")[1].split('\n## ')[0]
     commands = []
-    for block in re.findall(r'```bash\n(.*?)```', section, re.S):
-        for line in block.replace('\\\n', ' ').splitlines():
-            if line.startswith('python tools/train.py'):
-                commands.append(shlex.split(line)[2:])
+    for title in ("## The encoder's size", '## The same from the command'):
+        section = text.split(title)[1].split('\n## ')[0]
+        for block in re.findall(r'```bash\n(.*?)```', section, re.S):
+            for line in block.replace('\\\n', ' ').splitlines():
+                if line.startswith('python tools/train.py'):
+                    commands.append(shlex.split(line)[2:])
     return commands
 
 
-@pytest.mark.parametrize('argv', _arch_commands(), ids=lambda a: a[0])
-def test_docs_arch_commands_build_and_train(argv, monkeypatch):
+@pytest.mark.parametrize('argv', _doc_commands(),
+                         ids=lambda a: ' '.join(a[2:])[:40])
+def test_docs_commands_build_and_train(argv, monkeypatch):
+    options = parse_train_args(argv).cfg_options
+    if not any(key.startswith('model.') for key in options):
+        # Only the loop and the loaders change: check the config.
+        monkeypatch.chdir(REPO)
+        cfg = build_train_config(parse_train_args(argv))
+        for key, value in options.items():
+            assert cfg[key.split('.')[0]][key.split('.')[1]] == value, key
+        return
     cfg, model = _build_from_command(argv, monkeypatch)
-    options = argv[argv.index('--cfg-options') + 1:]
-    # What each command asks for is what the model has.
-    for option in options:
-        key, value = option.split('=', 1)
-        if key == 'model.arch':
-            assert cfg.model.arch == value
-        elif key.startswith('model.arch.') and key != 'model.arch._delete_':
-            assert model.arch[key.split('.')[-1]] == int(value)
+    # What each command asks for is in the config and the model.
+    for key, value in options.items():
+        if key.endswith('._delete_'):
+            continue
+        node = cfg
+        for part in key.split('.'):
+            node = node[part]
+        assert node == value, key
+        if key.startswith('model.arch.'):
+            assert model.arch[key.split('.')[-1]] == value
+        elif key.endswith('_teacher'):
+            assert getattr(model, key.split('.')[-1]) is None
     _check_arch(model, cfg.model.arch)
     _one_loss(model, cfg.model.type)
 

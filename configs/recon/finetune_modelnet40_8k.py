@@ -1,8 +1,9 @@
 # Fine-tune ReCon on ModelNet40 with 8192 points ("full": every parameter
-# trains). RECON_SPEC §5.1: AdamW lr 1e-5 (x10 on "cls" parameters), wd .05,
-# clip 10, batch 32, 300 epochs with 10 warm-up, 512 groups of 32, drop path
-# .2; training: per batch FPS to 8192 points, a random 8192-subset, then
-# per-axis scale & translate per cloud.
+# trains). Official settings: AdamW lr 1e-5 (x10 on "cls" parameters), wd .05,
+# clip 10, batch 32, the official schedule (301 epochs,
+# _base_/schedules/adamw_cosine_ft.py), 512 groups of 32, drop path .2;
+# training: per batch FPS to 8192 points, a random 8192-subset, then per-axis
+# scale & translate per cloud.
 #
 # Needs a pretrained trunk:
 #   --cfg-options model.init_cfg.checkpoint=PATH

@@ -1,6 +1,7 @@
 # Fine-tune ReCon on ScanObjectNN PB_T50_RS ("full": every parameter trains).
-# RECON_SPEC §5.1: AdamW lr 2e-5 (x10 on "cls" parameters), wd .05, clip 10,
-# batch 32, 300 epochs with 10 warm-up, 2048 points, 128 groups of 32, drop
+# Official settings: AdamW lr 2e-5 (x10 on "cls" parameters), wd .05, clip 10,
+# batch 32, the official schedule (301 epochs,
+# _base_/schedules/adamw_cosine_ft.py), 2048 points, 128 groups of 32, drop
 # path .2, y-rotation in training.
 #
 # Needs a pretrained trunk:

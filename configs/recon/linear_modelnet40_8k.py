@@ -1,6 +1,6 @@
 # ModelNet40 (8192 points), "linear" protocol: the trunk is frozen except the
 # "cls" parameters (neck.cls_token, neck.cls_pos) and the linear head; lr 5e-5
-# (RECON_SPEC §5.1). Everything else as finetune_modelnet40_8k.py.
+# (official). Everything else as finetune_modelnet40_8k.py.
 _base_ = ['./finetune_modelnet40_8k.py']
 
 model = dict(cls_head=dict(head_type='linear'), freeze_trunk=True)

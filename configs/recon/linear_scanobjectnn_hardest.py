@@ -1,6 +1,6 @@
-# ScanObjectNN PB_T50_RS, "linear" protocol: the trunk is frozen except the "cls"
-# parameters (neck.cls_token, neck.cls_pos) and the linear head; lr 1e-4
-# (RECON_SPEC §5.1). Everything else as finetune_scanobjectnn_hardest.py.
+# ScanObjectNN PB_T50_RS, "linear" protocol: the trunk is frozen except the
+# "cls" parameters (neck.cls_token, neck.cls_pos) and the linear head; lr 1e-4
+# (official). Everything else as finetune_scanobjectnn_hardest.py.
 _base_ = ['./finetune_scanobjectnn_hardest.py']
 
 model = dict(cls_head=dict(head_type='linear'), freeze_trunk=True)

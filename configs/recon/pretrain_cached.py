@@ -36,7 +36,7 @@ model = dict(
         # pipeline. With num_views=1, use the un-augmented view instead:
         # [LoadImageFromPNG, ResizeImage(size=224)].
         pipeline=[
-            dict(type='LoadImageFromPNG', bgr=False),
+            dict(type='LoadImageFromPNG', bgr=True),
             dict(type='ReConImageAugment', resize=256, crop=224),
         ],
         seed=0),

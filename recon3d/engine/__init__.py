@@ -13,10 +13,11 @@ from .log_levels import (init_info_at_debug, paramwise_at_debug,
 from .optim_constructor import TeacherAwareOptimWrapperConstructor
 from .optim_wrappers import CPUAutocastOptimWrapper, DoubleStepOptimWrapper
 from .runner_utils import setup_amp, setup_launcher
+from .schedulers import TimmCosineLR
 
 __all__ = [
     'register_checkpoint_loader', 'CPUAutocastOptimWrapper',
-    'DoubleStepOptimWrapper', 'setup_amp',
+    'DoubleStepOptimWrapper', 'TimmCosineLR', 'setup_amp',
     'setup_launcher', 'TeacherAwareOptimWrapperConstructor',
     'load_checkpoint_file', 'allow_unsafe_pickle', 'unsafe_pickle_allowed',
     'check_checkpoint_fits', 'check_config_keys', 'RunError',

@@ -12,7 +12,7 @@ data_root = 'data/ShapeNet55-34'
 
 train_pipeline = [
     dict(type='LoadPointsFromFile', use_dims=3),
-    dict(type='LoadImageFromPNG', bgr=False),
+    dict(type='LoadImageFromPNG', bgr=True),  # official: cv2.imread's BGR
     dict(type='RandomPointSample', num_points=1024),
     dict(type='NormalizePoints'),
     dict(type='ReConImageAugment', resize=256, crop=224),

@@ -1,8 +1,11 @@
 # AdamW lr 5e-4, wd .05; no weight decay on 1-D tensors, biases and
 # *token parameters (the *_pos tensors are decayed, as officially).
-# 10 warm-up epochs from 1e-6, then cosine to 1e-6; 300 epochs.
-# The official timm scheduler steps once per epoch; mmengine's warm-up here
-# is per iteration, the cosine per epoch.
+# The official schedule, exactly (timm's CosineLRScheduler as the official
+# loop drives it, see recon3d.engine.TimmCosineLR): the lr changes once per
+# epoch, 10 warm-up epochs linear from an absolute 1e-6, a cosine of 300
+# epochs to 1e-6 counted from epoch 0 (the warm-up is not subtracted), each
+# value used one epoch late (epochs 0 and 1 both at 1e-6); the official loop
+# runs epochs 0..300, 301 epochs.
 optim_wrapper = dict(
     type='OptimWrapper',
     constructor='TeacherAwareOptimWrapperConstructor',
@@ -14,20 +17,13 @@ optim_wrapper = dict(
 )
 param_scheduler = [
     dict(
-        type='LinearLR',
-        start_factor=1e-6 / 5e-4,
-        by_epoch=True,
-        begin=0,
-        end=10,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=290,
-        eta_min=1e-6,
-        by_epoch=True,
-        begin=10,
-        end=300),
+        type='TimmCosineLR',
+        t_initial=300,
+        warmup_t=10,
+        warmup_lr_init=1e-6,
+        lr_min=1e-6,
+        by_epoch=True)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=300, val_interval=10)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=301, val_interval=10)
 val_cfg = dict(type='ValLoop')
 auto_scale_lr = dict(base_batch_size=128)
