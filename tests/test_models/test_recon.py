@@ -1,18 +1,21 @@
 """The ReCon pretraining algorithm with small fake teachers."""
 import copy
+import os.path as osp
 
 import pytest
 import torch
 import torch.nn as nn
 from mmengine.dataset import pseudo_collate
+from mmengine.config import Config
 from mmengine.model import BaseModule
-from mmengine.optim import OptimWrapper
+from mmengine.optim import OptimWrapper, build_optim_wrapper
 
 from recon3d.ops import chamfer_distance
 from recon3d.registry import MODELS, TEACHERS
 from recon3d.structures import ReConTokens, ReconDataSample
 
 C, G, K, N, B = 32, 16, 8, 128, 4
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 IMG_TEACHER = 'TestReConFakeImgTeacher'
 TEXT_TEACHER = 'TestReConFakeTextTeacher'
 IMG_D, TEXT_D = 24, 20
@@ -198,6 +201,43 @@ def test_loss_mdm_gradient_routing():
     for head in (model.img_head, model.text_head):
         for p in head.parameters():
             assert grad_sum(p) == 0
+
+
+def test_teacherless_global_stream_gets_zero_gradients_and_decays():
+    """The paper's Point-MAE+ ablation (no teacher, no SMC): officially the
+    global tokens share the encoder's output tensor with the local tokens,
+    so the unused global stream gets zero gradients, not none, and AdamW
+    still applies its weight decay."""
+    model = build(teachers=False)
+    # (Its value is the reconstruction loss alone: see
+    # test_loss_mdm_with_given_mask_matches_manual.)
+    losses = model(inputs(), mode='loss')
+    assert set(losses) == {'loss_mdm'}
+    losses['loss_mdm'].backward()
+    for name, p in model.neck.named_parameters():
+        assert p.grad is not None, f'neck.{name} has no gradient'
+        if not name.startswith('norm.'):
+            assert not p.grad.any(), f'neck.{name}'
+    # One AdamW step of the pretraining schedule: zero gradients leave only
+    # the decay, p * (1 - lr * wd), on the decayed tensors (the *_pos
+    # tokens and the weight matrices); tokens, norms and biases stay.
+    cfg = Config.fromfile(osp.join(
+        REPO, 'configs/_base_/schedules/adamw_cosine_300e.py'))
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    lr, wd = cfg.optim_wrapper.optimizer.lr, .05
+    before = {n: p.detach().clone() for n, p in model.neck.named_parameters()}
+    wrapper.step()
+    after = dict(model.neck.named_parameters())
+    decayed = ['cls_pos', 'img_pos', 'text_pos', 'blocks.0.attn.q.weight',
+               'blocks.1.mlp.fc2.weight']
+    kept = ['cls_token', 'img_token', 'text_token', 'blocks.0.norm1.weight',
+            'blocks.1.mlp.fc2.bias']
+    for name in decayed:
+        torch.testing.assert_close(after[name].detach(),
+                                   before[name] * (1 - lr * wd))
+        assert not torch.equal(after[name].detach(), before[name]), name
+    for name in kept:
+        assert torch.equal(after[name].detach(), before[name]), name
 
 
 def test_all_losses_gradients_and_frozen_teachers():

@@ -51,6 +51,11 @@ class ReCon(BaseModel):
     ``smc_head`` (``loss_smc``). A branch exists only when configured: with
     no teachers and no SMC this is the paper's "Point-MAE†" ablation.
 
+    Without any global branch (no teacher, no SMC) the global stream still
+    runs and gets zero gradients, as in the official model, where it shares
+    the encoder's output tensor with the local tokens: AdamW then keeps
+    decaying its weights.
+
     Teachers run under ``no_grad`` in eval mode and are never saved in
     checkpoints (see :class:`BaseTeacher`; loading a checkpoint without them
     is not an error).
@@ -192,6 +197,14 @@ class ReCon(BaseModel):
             losses.update(self.text_head.loss(tokens.text, target))
         if self.smc_head is not None:
             losses.update(self.smc_head.loss(tokens.cls, inputs['text']))
+        if (self.img_head is None and self.text_head is None
+                and self.smc_head is None):
+            # No loss reads the global tokens. Officially they share the
+            # encoder's output tensor with the local tokens, so the global
+            # stream gets zero gradients (not none) and AdamW still decays
+            # it: the same here.
+            losses['loss_mdm'] = (
+                losses['loss_mdm'] + (tokens.global_tokens * 0).sum())
         return losses
 
     def predict(self, inputs: Dict[str, torch.Tensor],
