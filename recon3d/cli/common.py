@@ -58,6 +58,7 @@ def build_model(args: argparse.Namespace, **kwargs) -> Any:
     """``init_model`` from the command line's model options."""
     os.environ.setdefault('HF_HUB_OFFLINE', '1')
     from recon3d.apis import init_model
+    quiet_logs()
     config = args.config or args.model or args.default_model
     return init_model(
         config, args.checkpoint, device=args.device,
@@ -67,9 +68,17 @@ def build_model(args: argparse.Namespace, **kwargs) -> Any:
 
 def quiet_logs() -> None:
     """Keep mmengine's INFO lines (model building, loading) off the
-    terminal: the command prints its own summary."""
+    terminal, and its warnings on stderr: the command prints its own
+    summary, and stdout carries only results (``--json``)."""
+    import logging
+
+    from mmengine.logging import MMLogger
+
     from recon3d.engine import quiet_terminal
     quiet_terminal()
+    for handler in MMLogger.get_current_instance().handlers:
+        if type(handler) is logging.StreamHandler:
+            handler.setStream(sys.stderr)
 
 
 def error_line(message: str) -> None:
