@@ -72,10 +72,7 @@ def _numpy_globals() -> List[Any]:
     for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
         names += [(reconstruct, f'{module}._reconstruct'),
                   (scalar, f'{module}.scalar')]
-    dtype_classes = {
-        type(np.dtype(code))
-        for code in '?bBhHiIlLqQefdgFDGSUV'
-    }
+    dtype_classes = {type(np.dtype(code)) for code in '?bBhHiIlLqQefdgFDGSUV'}
     return [np.ndarray, np.dtype, *names, *sorted(dtype_classes, key=str)]
 
 
@@ -183,8 +180,8 @@ def load_checkpoint_file(filename: str,
         with torch.serialization.safe_globals(SAFE_GLOBALS), \
                 warnings.catch_warnings():
             warnings.filterwarnings('ignore', 'Detected pickle protocol')
-            return torch.load(filename, map_location=map_location,
-                              weights_only=True)
+            return torch.load(
+                filename, map_location=map_location, weights_only=True)
     except UnsafePickleError as err:
         safe_error: Exception = err
     except pickle.UnpicklingError as err:
@@ -208,11 +205,12 @@ def load_checkpoint_file(filename: str,
             f'torch file): {_first_line(safe_error)}') from safe_error
     print_log(
         f'{filename}: the safe load failed ({_first_line(safe_error)}); '
-        'unpickling it fully because unsafe_pickle is on', logger='current',
+        'unpickling it fully because unsafe_pickle is on',
+        logger='current',
         level=logging.WARNING)
     try:
-        return torch.load(filename, map_location=map_location,
-                          weights_only=False)
+        return torch.load(
+            filename, map_location=map_location, weights_only=False)
     except Exception as err:
         raise CheckpointFileError(
             f'{filename} is not a readable checkpoint, even with a full '
@@ -223,7 +221,9 @@ def _load_local(filename: str, map_location=None) -> Any:
     return load_checkpoint_file(filename, map_location)
 
 
-def _load_http(filename: str, map_location=None, model_dir=None,
+def _load_http(filename: str,
+               map_location=None,
+               model_dir=None,
                progress: bool = True) -> Any:
     """Download (once, into torch hub's cache) and load under the policy.
     """
@@ -241,10 +241,10 @@ def _load_http(filename: str, map_location=None, model_dir=None,
 def register_checkpoint_loader() -> None:
     """Route mmengine's local and http(s) checkpoint loading through
     :func:`load_checkpoint_file`."""
-    CheckpointLoader.register_scheme(prefixes='', loader=_load_local,
-                                     force=True)
-    CheckpointLoader.register_scheme(prefixes=('http://', 'https://'),
-                                     loader=_load_http, force=True)
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=_load_local, force=True)
+    CheckpointLoader.register_scheme(
+        prefixes=('http://', 'https://'), loader=_load_http, force=True)
 
 
 def _grouped(keys: List[str], limit: int = 8) -> str:
@@ -285,19 +285,23 @@ def checkpoint_mismatch(model: torch.nn.Module, checkpoint: Any) -> dict:
         if isinstance(checkpoint, dict) else {}
     state = {re.sub(r'^module\.', '', k): v for k, v in state.items()}
     own = model.state_dict()
-    missing = sorted(k for k in own if k not in state
-                     and not k.endswith('num_batches_tracked'))
+    missing = sorted(
+        k for k in own
+        if k not in state and not k.endswith('num_batches_tracked'))
     unexpected = sorted(k for k in state if k not in own)
     mismatched = {
         k: (tuple(getattr(v, 'shape', ())), tuple(own[k].shape))
         for k, v in state.items()
         if k in own and tuple(getattr(v, 'shape', ())) != tuple(own[k].shape)
     }
-    return dict(missing=missing, unexpected=unexpected,
-                mismatched=dict(sorted(mismatched.items())))
+    return dict(
+        missing=missing,
+        unexpected=unexpected,
+        mismatched=dict(sorted(mismatched.items())))
 
 
-def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Any,
+def check_checkpoint_fits(model: torch.nn.Module,
+                          checkpoint: Any,
                           filename: str = 'the checkpoint') -> None:
     """Raise :class:`CheckpointMismatchError` unless every weight of the
     model is in ``checkpoint`` with its shape and nothing else is.

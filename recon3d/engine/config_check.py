@@ -14,9 +14,11 @@ from mmengine.logging import print_log
 
 from .errors import ConfigKeyError
 
-__all__ = ['RUNNER_KEYS', 'ConfigKeyError', 'misspelled_keys',
-           'check_config_keys']
+__all__ = [
+    'RUNNER_KEYS', 'ConfigKeyError', 'misspelled_keys', 'check_config_keys'
+]
 
+# yapf: disable
 #: Top-level keys read by mmengine's ``Runner.from_cfg`` (and its
 #: FlexibleRunner), by the Config machinery and by recon3d's tools/hooks.
 RUNNER_KEYS = frozenset({
@@ -33,6 +35,7 @@ RUNNER_KEYS = frozenset({
     # recon3d
     'tta_model', 'unsafe_pickle',
 })
+# yapf: enable
 
 
 def misspelled_keys(keys: Iterable[str],
@@ -63,8 +66,9 @@ def misspelled_keys(keys: Iterable[str],
     return out
 
 
-def check_config_keys(cfg, strict: bool = False, source: str = '') -> Dict[
-        str, str]:
+def check_config_keys(cfg,
+                      strict: bool = False,
+                      source: str = '') -> Dict[str, str]:
     """Warn about (or, with ``strict``, refuse) misspelled top-level keys.
 
     Args:
@@ -79,12 +83,14 @@ def check_config_keys(cfg, strict: bool = False, source: str = '') -> Dict[
     if not found:
         return found
     where = f' of {source}' if source else ''
-    listing = '; '.join(
-        f'{key!r} (did you mean {known!r}?)' for key, known in found.items())
+    listing = '; '.join(f'{key!r} (did you mean {known!r}?)'
+                        for key, known in found.items())
     msg = (f'top-level config key(s){where} that nothing reads: {listing}. '
            'The Runner ignores them and uses the base config\'s values.')
     if strict:
         raise ConfigKeyError(msg)
-    print_log(msg + ' (--strict-config makes this an error)',
-              logger='current', level=logging.WARNING)
+    print_log(
+        msg + ' (--strict-config makes this an error)',
+        logger='current',
+        level=logging.WARNING)
     return found

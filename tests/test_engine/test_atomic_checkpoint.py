@@ -40,23 +40,31 @@ class _RisingMetric(BaseMetric):
         return dict(score=[1., 2., 0.5, 4.][type(self).calls - 1])
 
 
-def _run(work_dir: str, max_epochs: int, resume: bool = False,
+def _run(work_dir: str,
+         max_epochs: int,
+         resume: bool = False,
          **checkpoint) -> Runner:
     _RisingMetric.calls = 0
     data = [dict(inputs=torch.randn(2)) for _ in range(4)]
-    loader = dict(dataset=data, batch_size=2, collate_fn=dict(
-        type='pseudo_collate'), sampler=dict(type='DefaultSampler',
-                                             shuffle=False))
+    loader = dict(
+        dataset=data,
+        batch_size=2,
+        collate_fn=dict(type='pseudo_collate'),
+        sampler=dict(type='DefaultSampler', shuffle=False))
     runner = Runner(
-        model=dict(type='_ToyModel'), work_dir=work_dir,
-        train_dataloader=loader, val_dataloader=loader,
+        model=dict(type='_ToyModel'),
+        work_dir=work_dir,
+        train_dataloader=loader,
+        val_dataloader=loader,
         val_evaluator=dict(type='_RisingMetric'),
         train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        val_cfg=dict(), optim_wrapper=dict(optimizer=dict(type='SGD',
-                                                          lr=0.1)),
-        default_hooks=dict(checkpoint=dict(type='AtomicCheckpointHook',
-                                           **checkpoint)),
-        default_scope='recon3d', log_level='WARNING', resume=resume)
+        val_cfg=dict(),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        default_hooks=dict(
+            checkpoint=dict(type='AtomicCheckpointHook', **checkpoint)),
+        default_scope='recon3d',
+        log_level='WARNING',
+        resume=resume)
     runner.train()
     return runner
 
@@ -66,8 +74,13 @@ def _files(work_dir) -> list:
 
 
 def test_keeps_the_newest_and_the_best_and_no_temporary_file(tmp_path):
-    _run(str(tmp_path), 4, interval=1, max_keep_ckpts=2,
-         save_best='score', rule='greater')
+    _run(
+        str(tmp_path),
+        4,
+        interval=1,
+        max_keep_ckpts=2,
+        save_best='score',
+        rule='greater')
     pth = [f for f in _files(tmp_path) if f.endswith('.pth')]
     assert pth == ['best_score_epoch_4.pth', 'epoch_3.pth', 'epoch_4.pth']
     assert not [f for f in _files(tmp_path) if f.endswith('.tmp')]
@@ -83,8 +96,13 @@ def test_keeps_the_newest_and_the_best_and_no_temporary_file(tmp_path):
 
 
 def test_a_worse_score_keeps_the_best_file(tmp_path):
-    _run(str(tmp_path), 3, interval=1, max_keep_ckpts=1,
-         save_best='score', rule='greater')
+    _run(
+        str(tmp_path),
+        3,
+        interval=1,
+        max_keep_ckpts=1,
+        save_best='score',
+        rule='greater')
     pth = [f for f in _files(tmp_path) if f.endswith('.pth')]
     # epoch 3 scored 0.5 < 2: the epoch-2 best stays.
     assert pth == ['best_score_epoch_2.pth', 'epoch_3.pth']
@@ -92,14 +110,11 @@ def test_a_worse_score_keeps_the_best_file(tmp_path):
 
 def test_a_resumed_run_continues_the_pruning(tmp_path):
     _run(str(tmp_path), 2, interval=1, max_keep_ckpts=1)
-    assert [f for f in _files(tmp_path) if f.endswith('.pth')] == [
-        'epoch_2.pth'
-    ]
-    runner = _run(str(tmp_path), 3, resume=True, interval=1,
-                  max_keep_ckpts=1)
+    assert [f for f in _files(tmp_path)
+            if f.endswith('.pth')] == ['epoch_2.pth']
+    runner = _run(str(tmp_path), 3, resume=True, interval=1, max_keep_ckpts=1)
     assert runner.epoch == 3
-    assert [f for f in _files(tmp_path) if f.endswith('.pth')] == [
-        'epoch_3.pth'
-    ]
+    assert [f for f in _files(tmp_path)
+            if f.endswith('.pth')] == ['epoch_3.pth']
     with open(tmp_path / 'last_checkpoint') as f:
         assert f.read() == str(tmp_path / 'epoch_3.pth')

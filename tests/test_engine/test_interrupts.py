@@ -80,21 +80,28 @@ def _run_killed(cfg, tmp_path, where: str, at_iter: int = -1):
     """Run tools/train.py on ``cfg`` until the killer fires."""
     (tmp_path / 'killer_mod.py').write_text(KILLER)
     cfg = copy.deepcopy(cfg)
-    cfg.custom_imports = dict(imports=['killer_mod'],
-                              allow_failed_imports=False)
-    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-        dict(type='KillAtIterHook', at_iter=at_iter)
-    ]
+    cfg.custom_imports = dict(
+        imports=['killer_mod'], allow_failed_imports=False)
+    cfg.custom_hooks = list(cfg.get(
+        'custom_hooks', [])) + [dict(type='KillAtIterHook', at_iter=at_iter)]
     cfg_file = tmp_path / 'killed_cfg.py'
     cfg.dump(str(cfg_file))
-    env = dict(os.environ, KILL_AT=where, HF_HUB_OFFLINE='1',
-               OMP_NUM_THREADS=str(torch.get_num_threads()),
-               PYTHONPATH=os.pathsep.join(
-                   [str(tmp_path), REPO,
-                    os.environ.get('PYTHONPATH', '')]))
+    env = dict(
+        os.environ,
+        KILL_AT=where,
+        HF_HUB_OFFLINE='1',
+        OMP_NUM_THREADS=str(torch.get_num_threads()),
+        PYTHONPATH=os.pathsep.join(
+            [str(tmp_path), REPO,
+             os.environ.get('PYTHONPATH', '')]))
     proc = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'train.py'),
-         str(cfg_file)], cwd=REPO, env=env, capture_output=True, text=True,
+        [sys.executable,
+         osp.join(REPO, 'tools', 'train.py'),
+         str(cfg_file)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=280)
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]
 
@@ -108,8 +115,8 @@ def _weights(model):
 def test_kill_during_checkpoint_save_leaves_a_loadable_checkpoint(
         shapenet_root, tmp_path, where):
     work = tmp_path / 'work'
-    cfg = tiny_pretrain_cfg(DEMO_CONFIG, shapenet_root, str(work),
-                            max_epochs=2, val_interval=None)
+    cfg = tiny_pretrain_cfg(
+        DEMO_CONFIG, shapenet_root, str(work), max_epochs=2, val_interval=None)
     cfg.default_hooks.checkpoint.max_keep_ckpts = 1  # the demo's setting
     _run_killed(cfg, tmp_path, where)
     with open(work / 'last_checkpoint') as f:
@@ -122,15 +129,13 @@ def test_kill_during_checkpoint_save_leaves_a_loadable_checkpoint(
     if where == 'write':
         assert not (work / 'epoch_2.pth').exists()
     else:
-        assert load_checkpoint_file(work / 'epoch_2.pth')['meta'][
-            'epoch'] == 2
+        assert load_checkpoint_file(work / 'epoch_2.pth')['meta']['epoch'] == 2
     cfg.resume = True
     resumed = Runner.from_cfg(cfg)
     resumed.train()
     assert resumed.epoch == 2
-    assert sorted(p for p in os.listdir(work) if p.endswith('.pth')) == [
-        'epoch_2.pth'
-    ]
+    assert sorted(p for p in os.listdir(work)
+                  if p.endswith('.pth')) == ['epoch_2.pth']
     with open(work / 'last_checkpoint') as f:
         assert osp.basename(f.read().strip()) == 'epoch_2.pth'
 
@@ -138,9 +143,14 @@ def test_kill_during_checkpoint_save_leaves_a_loadable_checkpoint(
 @pytest.mark.timeout(300)
 def test_kill_mid_epoch_then_resume_is_exact_with_persistent_workers(
         shapenet_root, tmp_path):
+
     def config(work):
-        cfg = tiny_pretrain_cfg(DEMO_CONFIG, shapenet_root, str(work),
-                                max_epochs=2, val_interval=None)
+        cfg = tiny_pretrain_cfg(
+            DEMO_CONFIG,
+            shapenet_root,
+            str(work),
+            max_epochs=2,
+            val_interval=None)
         # The demo's loader settings (tiny_pretrain_cfg loads in-process).
         cfg.train_dataloader.num_workers = 2
         cfg.train_dataloader.persistent_workers = True
@@ -160,5 +170,5 @@ def test_kill_mid_epoch_then_resume_is_exact_with_persistent_workers(
     got = _weights(resumed.model)
     assert got.keys() == expected.keys()
     for key in expected:
-        torch.testing.assert_close(got[key], expected[key], rtol=0, atol=0,
-                                   msg=key)
+        torch.testing.assert_close(
+            got[key], expected[key], rtol=0, atol=0, msg=key)

@@ -19,6 +19,10 @@ def modelnet(tmp_path_factory) -> str:
     256-point .dat files), shared: copy it before damaging it."""
     from recon3d.datasets.synthetic import write_modelnet40
     root = tmp_path_factory.mktemp('mn') / 'ModelNet40'
-    write_modelnet40(str(root), train_per_class=2, test_per_class=1,
-                     num_points_txt=300, num_points=256)
+    write_modelnet40(
+        str(root),
+        train_per_class=2,
+        test_per_class=1,
+        num_points_txt=300,
+        num_points=256)
     return str(root)

@@ -18,16 +18,15 @@ CONFIG = osp.join(REPO, 'configs', 'recon', 'finetune_modelnet40.py')
 C, NUM_CLASSES = 32, 18  # 18: the classes of the generated ModelNet40
 
 
-def clf_cfg(embed_dims: int = C, num_classes: int = NUM_CLASSES,
-            **kw) -> dict:
+def clf_cfg(embed_dims: int = C, num_classes: int = NUM_CLASSES, **kw) -> dict:
     """A tiny PointClassifier (one block, 8 groups of 8 points)."""
     return dict(
         type='PointClassifier',
         arch=dict(embed_dims=embed_dims, depth=1, num_heads=2),
         backbone=dict(type='PointTransformer', num_group=8, group_size=8),
         neck=dict(type='ReConNeck'),
-        cls_head=dict(type='ClsHead', num_classes=num_classes,
-                      head_type='linear'),
+        cls_head=dict(
+            type='ClsHead', num_classes=num_classes, head_type='linear'),
         **kw)
 
 
@@ -81,8 +80,7 @@ def _state() -> dict:
     return {'backbone.x': torch.ones(2)}
 
 
-def write_hostile(path: str, payload: str, container: str,
-                  marker: str) -> str:
+def write_hostile(path: str, payload: str, container: str, marker: str) -> str:
     """A file whose full unpickling runs ``payload`` (creates ``marker``).
 
     container: ``zip`` (torch.save), ``legacy`` (torch's old format),
@@ -96,19 +94,25 @@ def write_hostile(path: str, payload: str, container: str,
     elif container == 'runner':
         hub = HistoryBuffer()
         hub.update(1.0)
-        torch.save(dict(state_dict=_state(), meta=dict(note=obj),
-                        message_hub=dict(log_scalars={'train/loss': hub})),
-                   path)
+        torch.save(
+            dict(
+                state_dict=_state(),
+                meta=dict(note=obj),
+                message_hub=dict(log_scalars={'train/loss': hub})), path)
     else:
-        torch.save(dict(state_dict=_state(), extra=obj), path,
-                   _use_new_zipfile_serialization=container == 'zip')
+        torch.save(
+            dict(state_dict=_state(), extra=obj),
+            path,
+            _use_new_zipfile_serialization=container == 'zip')
     return path
 
 
 # --- damaged files ---------------------------------------------------------
 def _good(path: str, legacy: bool = False) -> bytes:
-    torch.save(dict(state_dict={'w': torch.randn(64, 64)}), path,
-               _use_new_zipfile_serialization=not legacy)
+    torch.save(
+        dict(state_dict={'w': torch.randn(64, 64)}),
+        path,
+        _use_new_zipfile_serialization=not legacy)
     with open(path, 'rb') as f:
         return f.read()
 
@@ -121,12 +125,16 @@ def _write(path: str, data: bytes) -> str:
 
 DAMAGED: Dict[str, Callable[[str], str]] = dict(
     empty=lambda p: _write(p, b''),
-    truncated_zip=lambda p: _write(p, _good(p)[:len(_good(p)) // 2]),
-    truncated_head=lambda p: _write(p, _good(p)[:100]),
-    random_bytes=lambda p: _write(p, np.random.default_rng(0).bytes(4096)),
+    truncated_zip=lambda p: _write(p,
+                                   _good(p)[:len(_good(p)) // 2]),
+    truncated_head=lambda p: _write(p,
+                                    _good(p)[:100]),
+    random_bytes=lambda p: _write(p,
+                                  np.random.default_rng(0).bytes(4096)),
     text_file=lambda p: _write(p, b'not a checkpoint\n'),
     truncated_legacy=lambda p: _write(
-        p, _good(p, legacy=True)[:len(_good(p, legacy=True)) // 2]),
+        p,
+        _good(p, legacy=True)[:len(_good(p, legacy=True)) // 2]),
     directory=lambda p: (os.makedirs(p), p)[1],
     missing=lambda p: p,
 )
@@ -160,5 +168,7 @@ def options(root: str, **extra) -> dict:
 
 
 def argv(config: str, work_dir, opts: dict, *flags) -> list:
-    return [config, '--work-dir', str(work_dir), '--no-validate', *flags,
-            '--cfg-options'] + [f'{k}={v}' for k, v in opts.items()]
+    return [
+        config, '--work-dir',
+        str(work_dir), '--no-validate', *flags, '--cfg-options'
+    ] + [f'{k}={v}' for k, v in opts.items()]

@@ -20,8 +20,10 @@ def _commands():
         text = f.read()
     blocks = re.findall(r'```bash\n(.*?)```', text, re.S)
     lines = '\n'.join(blocks).replace('\\\n', ' ').splitlines()
-    return [shlex.split(ln) for ln in lines
-            if ln.strip() and not ln.lstrip().startswith('#')]
+    return [
+        shlex.split(ln) for ln in lines
+        if ln.strip() and not ln.lstrip().startswith('#')
+    ]
 
 
 def _tool(name):
@@ -46,7 +48,9 @@ def _shorten(root: str, max_epochs: int) -> list:
         'model.data_preprocessor.train_fps_points': 80,
         'train_cfg.max_epochs': max_epochs,
         'train_dataloader.batch_size': 8,
-        'val_cfg': None, 'val_dataloader': None, 'val_evaluator': None,
+        'val_cfg': None,
+        'val_dataloader': None,
+        'val_evaluator': None,
         'log_level': 'WARNING',
     })
     return [f'{k}={v}' for k, v in opts.items()]
@@ -56,8 +60,12 @@ def _shorten(root: str, max_epochs: int) -> list:
 def test_every_command_of_the_page_runs(tmp_path, monkeypatch):
     from recon3d.datasets.synthetic import write_modelnet40
     root = str(tmp_path / 'ModelNet40')
-    write_modelnet40(root, train_per_class=2, test_per_class=1,
-                     num_points_txt=300, num_points=256)
+    write_modelnet40(
+        root,
+        train_per_class=2,
+        test_per_class=1,
+        num_points_txt=300,
+        num_points=256)
     monkeypatch.chdir(tmp_path)
     commands = _commands()
     assert [c[:2] for c in commands] == [['python', 'tools/train.py']] * 2 \
@@ -74,8 +82,8 @@ def test_every_command_of_the_page_runs(tmp_path, monkeypatch):
             continue
         if argv[1] == 'trusted.pth':
             # A complete checkpoint plus an object the safe loader refuses.
-            ckpt = torch.load('work_dirs/ft_demo/epoch_6.pth',
-                              weights_only=False)
+            ckpt = torch.load(
+                'work_dirs/ft_demo/epoch_6.pth', weights_only=False)
             ckpt['extra'] = argparse.Namespace(note='from a trusted run')
             torch.save(ckpt, 'trusted.pth')
             with pytest.raises(UnsafePickleError):

@@ -15,12 +15,18 @@ from mmengine.runner import Runner, load_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from recon3d.apis import load_model_weights
-from recon3d.engine import (CheckpointFileError, RunError,
-                            UnsafePickleError, load_checkpoint_file)
+from recon3d.engine import (CheckpointFileError, RunError, UnsafePickleError,
+                            load_checkpoint_file)
 from recon3d.registry import MODELS
 
-from fuzz_cases import (DAMAGED, PAYLOADS, REPO, build_clf,  # isort: skip
-                        clf_cfg, flat, write_hostile)
+from fuzz_cases import (
+    DAMAGED,
+    PAYLOADS,
+    REPO,
+    build_clf,  # isort: skip
+    clf_cfg,
+    flat,
+    write_hostile)
 
 
 def _tool(name):
@@ -33,8 +39,12 @@ def _tool(name):
 
 def _runner(tmp_path, path, resume=False):
     return Runner(
-        model=clf_cfg(), work_dir=str(tmp_path / 'work'), load_from=path,
-        resume=resume, default_scope='recon3d', log_level='WARNING',
+        model=clf_cfg(),
+        work_dir=str(tmp_path / 'work'),
+        load_from=path,
+        resume=resume,
+        default_scope='recon3d',
+        log_level='WARNING',
         default_hooks=dict(run_checks=dict(type='RunChecksHook')))
 
 
@@ -46,6 +56,7 @@ def _init_cfg(tmp_path, path):
 
 def _url(tmp_path, path):
     """An ``https://`` checkpoint: the download is a local copy."""
+
     def download(url, dst, progress=True):
         if osp.isdir(path):
             shutil.copytree(path, dst)
@@ -73,8 +84,7 @@ def _converter(name):
 #: route name -> callable(tmp_path, path) that loads ``path`` that way.
 ROUTES = {
     'api': lambda tmp, p: load_checkpoint_file(p),
-    'mmengine_load_checkpoint': lambda tmp, p: load_checkpoint(
-        build_clf(), p),
+    'mmengine_load_checkpoint': lambda tmp, p: load_checkpoint(build_clf(), p),
     'runner_load_from': lambda tmp, p: _runner(tmp, p).load_or_resume(),
     'runner_resume': lambda tmp, p: _runner(tmp, p, True).load_or_resume(),
     'init_cfg_pretrained': _init_cfg,
@@ -98,8 +108,7 @@ EXPECTED_DAMAGED = {
     'directory': (CheckpointFileError, 'is a directory'),
     'missing': (FileNotFoundError, 'does not exist'),
 }
-HOSTILE = [(payload, container)
-           for payload in sorted(PAYLOADS)
+HOSTILE = [(payload, container) for payload in sorted(PAYLOADS)
            for container in ('zip', 'legacy', 'raw', 'runner')]
 
 
@@ -120,11 +129,13 @@ def _names(message: str, path: str, route: str) -> bool:
     return flat(path) in flat(message)
 
 
-@pytest.mark.parametrize('kind,route', [
-    (kind, route) for kind in sorted(DAMAGED) for route in ALL_ROUTES
-    # a URL that does not exist fails in the download, not in the loader
-    if (kind, route) != ('missing', 'https_url')
-])
+@pytest.mark.parametrize(
+    'kind,route',
+    [
+        (kind, route) for kind in sorted(DAMAGED) for route in ALL_ROUTES
+        # a URL that does not exist fails in the download, not in the loader
+        if (kind, route) != ('missing', 'https_url')
+    ])
 def test_damaged_file(kind, route, tmp_path, capsys):
     path = DAMAGED[kind](str(tmp_path / f'{kind}.pth'))
     message = _error_of(route, tmp_path, path, capsys)
@@ -141,10 +152,10 @@ def test_damaged_file(kind, route, tmp_path, capsys):
 
 @pytest.mark.parametrize('route', ALL_ROUTES)
 @pytest.mark.parametrize('payload,container', HOSTILE)
-def test_hostile_pickle_never_runs(payload, container, route, tmp_path,
-                                   capsys, marker):
-    path = write_hostile(str(tmp_path / 'hostile.pth'), payload, container,
-                         marker)
+def test_hostile_pickle_never_runs(payload, container, route, tmp_path, capsys,
+                                   marker):
+    path = write_hostile(
+        str(tmp_path / 'hostile.pth'), payload, container, marker)
     message = _error_of(route, tmp_path, path, capsys)
     assert not osp.exists(marker), f'the payload ran through {route}'
     assert _names(message, path, route), message
@@ -154,8 +165,8 @@ def test_hostile_pickle_never_runs(payload, container, route, tmp_path,
 @pytest.mark.parametrize('payload,container', HOSTILE)
 def test_control_payload_runs_when_the_user_opts_in(payload, container,
                                                     tmp_path, marker):
-    path = write_hostile(str(tmp_path / 'hostile.pth'), payload, container,
-                         marker)
+    path = write_hostile(
+        str(tmp_path / 'hostile.pth'), payload, container, marker)
     with pytest.raises(UnsafePickleError):
         load_checkpoint_file(path)
     try:

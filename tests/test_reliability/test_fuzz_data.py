@@ -90,13 +90,15 @@ def test_damaged_file_stops_training(damage, modelnet, tmp_path, marker):
 
 
 @pytest.mark.parametrize('change,words', [
-    ({'train_dataloader.batch_size': 64}, 'batch_size 64 with drop_last'),
-    ({'model.data_preprocessor.num_points': 512,
-      'model.data_preprocessor.train_fps_points': 600},
-     'holds 256 points per cloud, but the model samples 512'),
+    ({
+        'train_dataloader.batch_size': 64
+    }, 'batch_size 64 with drop_last'),
+    ({
+        'model.data_preprocessor.num_points': 512,
+        'model.data_preprocessor.train_fps_points': 600
+    }, 'holds 256 points per cloud, but the model samples 512'),
 ])
-def test_loader_that_cannot_feed_the_model(change, words, modelnet,
-                                            tmp_path):
+def test_loader_that_cannot_feed_the_model(change, words, modelnet, tmp_path):
     with pytest.raises(ValueError) as info:
         train(argv(CONFIG, tmp_path, options(modelnet, **change)))
     assert words in str(info.value)

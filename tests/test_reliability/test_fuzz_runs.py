@@ -21,8 +21,15 @@ from recon3d.evaluation import Accuracy, SVMAccuracy
 from recon3d.registry import HOOKS, MODELS
 from recon3d.structures import ReconDataSample
 
-from fuzz_cases import (CONFIG, NUM_CLASSES, REPO, argv,  # isort: skip
-                        build_clf, clf_cfg, options, write_hostile)
+from fuzz_cases import (
+    CONFIG,
+    NUM_CLASSES,
+    REPO,
+    argv,  # isort: skip
+    build_clf,
+    clf_cfg,
+    options,
+    write_hostile)
 
 
 def _test_tool():
@@ -37,8 +44,7 @@ def _test_tool():
 def trained(modelnet, tmp_path_factory) -> str:
     """A checkpoint of the tiny classifier (1 epoch)."""
     work = tmp_path_factory.mktemp('trained')
-    train(argv(CONFIG, work, options(modelnet, **{
-        'train_cfg.max_epochs': 1})))
+    train(argv(CONFIG, work, options(modelnet, **{'train_cfg.max_epochs': 1})))
     return str(work / 'epoch_1.pth')
 
 
@@ -91,9 +97,10 @@ def _via_tool(route: str, path: str, root: str, tmp_path):
     opts = options(root)
     if route == 'test_tool':
         opts.pop('train_cfg.max_epochs')
-        return _test_tool().main([CONFIG, path, '--work-dir',
-                                  str(tmp_path / 'test'), '--cfg-options'] +
-                                 [f'{k}={v}' for k, v in opts.items()])
+        return _test_tool().main([
+            CONFIG, path, '--work-dir',
+            str(tmp_path / 'test'), '--cfg-options'
+        ] + [f'{k}={v}' for k, v in opts.items()])
     flag = ['--resume', path] if route == 'resume' else []
     if route == 'load_from':
         opts['load_from'] = path
@@ -105,12 +112,15 @@ def test_checkpoint_that_does_not_fit(kind, modelnet, trained, tmp_path):
     """Every kind through the Runner's load_from (the check every route
     shares: RunChecksHook.after_load_checkpoint)."""
     path = _variant(trained, tmp_path, kind)
-    model = build_train_config(parse_train_args(
-        argv(CONFIG, tmp_path, options(modelnet)))).model
-    runner = Runner(model=model, work_dir=str(tmp_path / 'work'),
-                    load_from=path, default_scope='recon3d',
-                    log_level='WARNING',
-                    default_hooks=dict(run_checks=dict(type='RunChecksHook')))
+    model = build_train_config(
+        parse_train_args(argv(CONFIG, tmp_path, options(modelnet)))).model
+    runner = Runner(
+        model=model,
+        work_dir=str(tmp_path / 'work'),
+        load_from=path,
+        default_scope='recon3d',
+        log_level='WARNING',
+        default_hooks=dict(run_checks=dict(type='RunChecksHook')))
     if kind in REPAIRS:  # documented: loads as is
         runner.load_or_resume()
         expected = load_checkpoint_file(trained)['state_dict']
@@ -135,9 +145,8 @@ def test_every_tool_route_loads_strictly(route, modelnet, trained, tmp_path):
 
 def test_tool_routes_repairs_and_refusals(modelnet, trained, tmp_path):
     # A DDP checkpoint (module. prefix) tests as it is.
-    summary = _via_tool('test_tool', _variant(trained, tmp_path,
-                                              'ddp_prefix'), modelnet,
-                        tmp_path)
+    summary = _via_tool('test_tool', _variant(trained, tmp_path, 'ddp_prefix'),
+                        modelnet, tmp_path)
     assert 0 <= summary['accuracy/top1'] <= 100
     # Weights alone cannot be resumed (no epoch, optimizer, schedule).
     path = _variant(trained, tmp_path, 'bare_state_dict')
@@ -163,13 +172,14 @@ def test_init_cfg_keeps_the_new_head_rule(trained, tmp_path):
     # A pretraining-like file (no head) initialises a classifier with any
     # number of classes: the head keeps its init (documented, logged).
     path = _variant(trained, tmp_path, 'pretrain_checkpoint')
-    model = MODELS.build(clf_cfg(num_classes=5, init_cfg=dict(
-        type='Pretrained', checkpoint=path)))
+    model = MODELS.build(
+        clf_cfg(
+            num_classes=5, init_cfg=dict(type='Pretrained', checkpoint=path)))
     model.init_weights()
     # A trunk of another width is refused, naming the file.
     path = _variant(trained, tmp_path, 'wider_model')
-    model = MODELS.build(clf_cfg(init_cfg=dict(type='Pretrained',
-                                               checkpoint=path)))
+    model = MODELS.build(
+        clf_cfg(init_cfg=dict(type='Pretrained', checkpoint=path)))
     with pytest.raises(ValueError, match='does not fit the model trunk'):
         model.init_weights()
 
@@ -194,7 +204,10 @@ class _PoisonHook(Hook):
         if self.when == 'before' and runner.iter == self.at:
             self._poison(runner)
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         if runner.iter == self.at and self.when == 'after':
             self._poison(runner)
@@ -207,9 +220,13 @@ def test_non_finite_stops_the_run(when, modelnet, tmp_path):
     opts = options(modelnet, custom_hooks=[])
     cfg = build_train_config(parse_train_args(argv(CONFIG, tmp_path, opts)))
     # 'grad' logs its norm before the check runs, the others after.
-    cfg.custom_hooks = [dict(type='_PoisonHook', at=5, when=when,
-                             priority='HIGHEST' if when == 'grad' else
-                             'LOWEST')]
+    cfg.custom_hooks = [
+        dict(
+            type='_PoisonHook',
+            at=5,
+            when=when,
+            priority='HIGHEST' if when == 'grad' else 'LOWEST')
+    ]
     runner = Runner.from_cfg(cfg)
     per_epoch = len(runner.train_dataloader)
     # 0-based: the second iteration of epoch 2 ('after': its last one,
@@ -231,8 +248,9 @@ def test_non_finite_stops_the_run(when, modelnet, tmp_path):
         assert re.search(r'batch samples: \w+_\d{4}', msg), msg
     assert not osp.exists(tmp_path / 'epoch_2.pth')
     saved = load_checkpoint_file(last)['state_dict']
-    assert all(torch.isfinite(v).all() for v in saved.values()
-               if v.is_floating_point())
+    assert all(
+        torch.isfinite(v).all() for v in saved.values()
+        if v.is_floating_point())
 
 
 def test_metrics_refuse_non_finite_predictions():
@@ -243,8 +261,13 @@ def test_metrics_refuse_non_finite_predictions():
     with pytest.raises(ValueError, match='non-finite.*box_0001'):
         Accuracy().process(None, [sample.to_dict()])
     svm = SVMAccuracy()
-    results = [dict(feat=np.array([np.inf, 0.]), label=0, split='train',
-                    name='cone_0002')]
+    results = [
+        dict(
+            feat=np.array([np.inf, 0.]),
+            label=0,
+            split='train',
+            name='cone_0002')
+    ]
     with pytest.raises(ValueError, match='non-finite.*cone_0002'):
         svm.compute_metrics(results)
 
@@ -259,8 +282,8 @@ TYPOS = [('train_dataloder', 'train_dataloader'),
 def test_config_typo(typo, known, modelnet, tmp_path):
     opts = options(modelnet, **{f'{typo}.batch_size': 4})
     with pytest.raises(ConfigKeyError) as info:
-        build_train_config(parse_train_args(
-            argv(CONFIG, tmp_path, opts, '--strict-config')))
+        build_train_config(
+            parse_train_args(argv(CONFIG, tmp_path, opts, '--strict-config')))
     assert f"'{typo}' (did you mean '{known}'?)" in str(info.value)
 
 
@@ -270,8 +293,11 @@ def test_config_typo_without_strict_is_a_warning(modelnet, tmp_path,
     warnings = []
     monkeypatch.setattr('recon3d.engine.config_check.print_log',
                         lambda msg, **kw: warnings.append(msg))
-    opts = options(modelnet, **{'optim_wraper.optimizer.lr': 1.0,
-                                'train_cfg.max_epochs': 1})
+    opts = options(
+        modelnet, **{
+            'optim_wraper.optimizer.lr': 1.0,
+            'train_cfg.max_epochs': 1
+        })
     train(argv(CONFIG, tmp_path, opts))
     assert osp.exists(tmp_path / 'epoch_1.pth')
     assert len(warnings) == 1
@@ -282,8 +308,8 @@ def test_shipped_configs_have_no_typo():
     import glob
 
     from recon3d.engine.config_check import misspelled_keys
-    for path in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
-                          recursive=True):
+    for path in glob.glob(
+            osp.join(REPO, 'configs', '**', '*.py'), recursive=True):
         assert misspelled_keys(Config.fromfile(path).keys()) == {}, path
 
 

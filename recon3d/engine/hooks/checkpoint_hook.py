@@ -51,8 +51,8 @@ class _AtomicWriter:
         tmp = f'.{filename}.tmp'
         self._runner.save_checkpoint(out_dir, tmp, *args, **kwargs)
         if is_main_process():
-            replace_atomically(osp.join(out_dir, tmp),
-                               osp.join(out_dir, filename))
+            replace_atomically(
+                osp.join(out_dir, tmp), osp.join(out_dir, filename))
 
 
 @HOOKS.register_module()
@@ -126,15 +126,17 @@ class AtomicCheckpointHook(CheckpointHook):
         # Hide the previous best files from mmengine (which would delete
         # them before writing); delete those replaced after the write.
         single = len(self.key_indicators) == 1
-        previous = ({None: self.best_ckpt_path} if single else dict(
-            self.best_ckpt_path_dict))
+        previous = ({
+            None: self.best_ckpt_path
+        } if single else dict(self.best_ckpt_path_dict))
         if single:
             self.best_ckpt_path = None
         else:
             self.best_ckpt_path_dict = dict.fromkeys(previous)
         super()._save_best_checkpoint(_AtomicWriter(runner), metrics)
-        current = ({None: self.best_ckpt_path}
-                   if single else self.best_ckpt_path_dict)
+        current = ({
+            None: self.best_ckpt_path
+        } if single else self.best_ckpt_path_dict)
         replaced = []
         for key, old in previous.items():
             if current[key] is None:  # not improved: keep the old one

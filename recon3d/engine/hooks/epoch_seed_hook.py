@@ -87,7 +87,8 @@ class EpochSeedHook(Hook):
                 f'EpochSeedHook: {type(dataset).__name__} defines '
                 '__getitems__; its random transforms are not seeded per '
                 'sample (a resumed run may draw other augmentations)',
-                logger='current', level=logging.WARNING)
+                logger='current',
+                level=logging.WARNING)
             return
         self._items = SeededItems(dataset, base)
         dataset.__getitems__ = self._items
@@ -97,7 +98,9 @@ class EpochSeedHook(Hook):
             self._items.epoch.fill_(runner.epoch)
         self._reseed(runner)
 
-    def before_train_iter(self, runner, batch_idx: int,
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
                           data_batch=None) -> None:
         if batch_idx == 0:
             self._reseed(runner)

@@ -67,12 +67,14 @@ class NonFiniteCheckHook(Hook):
         buffer = runner.message_hub.log_scalars.get('train/grad_norm')
         return None if buffer is None else float(buffer.current())
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
                          outputs: Optional[dict] = None) -> None:
         terms = {
             k: v.detach().float().mean()
-            for k, v in (outputs or {}).items()
-            if isinstance(v, torch.Tensor)
+            for k, v in (outputs or {}).items() if isinstance(v, torch.Tensor)
         }
         grad_norm = self._grad_norm(runner)
         values = list(terms.values())
@@ -80,8 +82,8 @@ class NonFiniteCheckHook(Hook):
             values.append(torch.tensor(grad_norm))
         if not values:
             return
-        flag = (~torch.isfinite(torch.stack(
-            [v.cpu() for v in values]))).any().float()
+        flag = (~torch.isfinite(torch.stack([v.cpu()
+                                             for v in values]))).any().float()
         if get_world_size() > 1:
             all_reduce(flag, op='max')
         if not flag.item():

@@ -70,8 +70,8 @@ def check_loaders(runner) -> None:
     runs.
     """
     from recon3d.datasets import check_dataloader
-    preprocessor = getattr(_bare_model(runner.model), 'data_preprocessor',
-                           None)
+    preprocessor = getattr(
+        _bare_model(runner.model), 'data_preprocessor', None)
     num_points = getattr(preprocessor, 'num_points', None)
     for name, _ in _datasets(runner):
         check_dataloader(
@@ -115,7 +115,8 @@ class RunChecksHook(Hook):
     """
     priority = 'VERY_HIGH'
 
-    def __init__(self, strict_load: bool = True,
+    def __init__(self,
+                 strict_load: bool = True,
                  check_num_classes: bool = True) -> None:
         self.strict_load = strict_load
         self.check_num_classes = check_num_classes
