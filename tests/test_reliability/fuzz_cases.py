@@ -1,5 +1,6 @@
 """Shared pieces of the fuzz tests: a tiny classifier and generated bad
 files (damaged checkpoints, hostile pickles)."""
+import importlib.util
 import os
 import os.path as osp
 import pathlib
@@ -35,6 +36,16 @@ def build_clf(**kw) -> torch.nn.Module:
     model = MODELS.build(clf_cfg(**kw))
     model.init_weights()
     return model
+
+
+def load_tool(relpath: str):
+    """A tool script (``tools/<relpath>``) as a module, for its main()."""
+    name = 'tool_' + relpath.replace('/', '_')[:-3]
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(REPO, 'tools', relpath))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
 
 
 def flat(text: str) -> str:

@@ -2,7 +2,6 @@
 data (shortened with --cfg-options: tiny trunk, from scratch, no
 validation, 3 + 3 epochs)."""
 import argparse
-import importlib.util
 import os.path as osp
 import re
 import shlex
@@ -12,7 +11,7 @@ import torch
 
 from recon3d.engine import UnsafePickleError, load_checkpoint_file
 
-from fuzz_cases import NUM_CLASSES, REPO  # isort: skip
+from fuzz_cases import NUM_CLASSES, REPO, load_tool  # isort: skip
 
 
 def _commands():
@@ -24,14 +23,6 @@ def _commands():
         shlex.split(ln) for ln in lines
         if ln.strip() and not ln.lstrip().startswith('#')
     ]
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'doc_{name}', osp.join(REPO, 'tools', f'{name}.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
 
 
 def _shorten(root: str, max_epochs: int) -> list:
@@ -70,7 +61,7 @@ def test_every_command_of_the_page_runs(tmp_path, monkeypatch):
     commands = _commands()
     assert [c[:2] for c in commands] == [['python', 'tools/train.py']] * 2 \
         + [['python', 'tools/test.py']] * 2
-    train_tool, test_tool = _tool('train'), _tool('test')
+    train_tool, test_tool = load_tool('train.py'), load_tool('test.py')
     epochs = iter([3, 6])
     for command in commands:
         argv = command[2:]

@@ -5,7 +5,6 @@ Every (file, route) pair must end in a clear error that names the file
 run (its marker file must not exist). The control cases show that each
 payload does run when the user opts in to a full unpickling.
 """
-import importlib.util
 import os.path as osp
 import shutil
 from unittest import mock
@@ -19,22 +18,10 @@ from recon3d.engine import (CheckpointFileError, RunError, UnsafePickleError,
                             load_checkpoint_file)
 from recon3d.registry import MODELS
 
-from fuzz_cases import (
-    DAMAGED,
-    PAYLOADS,
-    REPO,
-    build_clf,  # isort: skip
-    clf_cfg,
-    flat,
+# fuzz_cases.py sits beside this file (conftest.py puts it on sys.path).
+from fuzz_cases import (  # isort: skip  # yapf: disable
+    DAMAGED, PAYLOADS, build_clf, clf_cfg, flat, load_tool,
     write_hostile)
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'tools', 'model_converters', f'{name}.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
 
 
 def _runner(tmp_path, path, resume=False):
@@ -72,7 +59,8 @@ def _url(tmp_path, path):
 def _converter(name):
 
     def route(tmp_path, path, capsys):
-        code = _tool(name).main([path, str(tmp_path / 'converted.pth')])
+        code = load_tool(f'model_converters/{name}.py').main(
+            [path, str(tmp_path / 'converted.pth')])
         out = capsys.readouterr().out
         assert code == 1 and 'error' in out, out
         assert not osp.exists(tmp_path / 'converted.pth')

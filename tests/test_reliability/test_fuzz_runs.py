@@ -2,7 +2,6 @@
 non-finite numbers, config typos, a head that does not fit the classes,
 ``--resume`` without a checkpoint. Each must stop with a clear error before
 (or instead of) a wrong result."""
-import importlib.util
 import os.path as osp
 import re
 
@@ -21,23 +20,10 @@ from recon3d.evaluation import Accuracy, SVMAccuracy
 from recon3d.registry import HOOKS, MODELS
 from recon3d.structures import ReconDataSample
 
-from fuzz_cases import (
-    CONFIG,
-    NUM_CLASSES,
-    REPO,
-    argv,  # isort: skip
-    build_clf,
-    clf_cfg,
-    options,
+# fuzz_cases.py sits beside this file (conftest.py puts it on sys.path).
+from fuzz_cases import (  # isort: skip  # yapf: disable
+    CONFIG, NUM_CLASSES, REPO, argv, build_clf, clf_cfg, load_tool, options,
     write_hostile)
-
-
-def _test_tool():
-    spec = importlib.util.spec_from_file_location(
-        'recon3d_test_tool', osp.join(REPO, 'tools', 'test.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
 
 
 @pytest.fixture(scope='module')
@@ -97,7 +83,7 @@ def _via_tool(route: str, path: str, root: str, tmp_path):
     opts = options(root)
     if route == 'test_tool':
         opts.pop('train_cfg.max_epochs')
-        return _test_tool().main([
+        return load_tool('test.py').main([
             CONFIG, path, '--work-dir',
             str(tmp_path / 'test'), '--cfg-options'
         ] + [f'{k}={v}' for k, v in opts.items()])
