@@ -31,12 +31,16 @@ recon3d-mm[io]``) and are imported only when a file needs them.
 
 Every problem raises :class:`PointFileError`, a ``ValueError`` whose message
 starts with the file's path and says what is wrong: unreadable, no points,
-fewer than 3 columns, NaN or Inf, a missing field.
+fewer than 3 columns, NaN or Inf, coordinates that overflow float32, one
+point repeated (the datasets' :func:`~.base_dataset.check_clouds`), a
+missing field.
 """
 import os.path as osp
 from typing import Dict, Optional, Sequence
 
 import numpy as np
+
+from .base_dataset import check_clouds
 
 __all__ = [
     'PointFileError', 'read_points', 'check_points', 'ARRAY_SUFFIXES',
@@ -313,7 +317,13 @@ def read_points(path: str,
         raise PointFileError(
             path, f'{int(bad.sum())} of {len(points)} points have NaN or '
             f'Inf values (first: row {int(np.argmax(bad))})')
-    return np.ascontiguousarray(points, dtype=np.float32)
+    with np.errstate(over='ignore'):
+        points = np.ascontiguousarray(points, dtype=np.float32)
+    try:  # the datasets' checks: overflow, one repeated point
+        check_clouds(points[None], path, what=None)
+    except ValueError as err:
+        raise PointFileError(path, str(err)[len(path) + 2:]) from None
+    return points
 
 
 def resample_points(points: np.ndarray, num_points: int,

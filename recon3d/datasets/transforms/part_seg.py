@@ -7,6 +7,7 @@ import torch
 from mmcv.transforms import BaseTransform
 
 from recon3d.registry import TRANSFORMS
+from ..base_dataset import check_clouds
 from .formatting import PackReconInputs
 from .rng import transform_rng
 
@@ -51,7 +52,9 @@ def load_part_file(path: str,
         ValueError: Naming the file, and the line where it applies: a
             missing or empty file, a row of fewer than 7 columns or with a
             value that is not a number, rows of different lengths, a part
-            that is not an integer of the category, NaN or Inf.
+            that is not an integer of the category, NaN or Inf; a cloud
+            that overflows float32 or is one point repeated
+            (:func:`~recon3d.datasets.base_dataset.check_clouds`).
     """
     if not osp.isfile(path):
         raise ValueError(f'{path}: ShapeNetPart file not found')
@@ -79,7 +82,9 @@ def load_part_file(path: str,
             f'{path}, line {_line(path, bad[0])}: part {part[bad[0]]:g} is '
             f'not a part id of the category ({allowed.min()}-'
             f'{allowed.max()}); {len(bad)} such rows')
-    points = np.ascontiguousarray(data[:, :use_dims], dtype=np.float32)
+    with np.errstate(over='ignore'):
+        points = np.ascontiguousarray(data[:, :use_dims], dtype=np.float32)
+    check_clouds(points[None], path, what=None)
     return points, part.astype(np.int64)
 
 
