@@ -6,13 +6,17 @@ import numpy as np
 from .points import DEFAULT_VIEWS, MASKED_COLOUR, POINT_COLOUR, draw_views
 
 
+#: A three-quarter front and a three-quarter back view.
+RECONSTRUCTION_VIEWS = DEFAULT_VIEWS[:2]
+
+
 def draw_reconstruction(visible: np.ndarray,
                         pred: np.ndarray,
                         target: np.ndarray,
                         out_file: str,
                         title: Optional[str] = None,
-                        views: Sequence[Tuple[float, float]] = DEFAULT_VIEWS[:2]
-                        ) -> None:
+                        views: Sequence[Tuple[float, float]] = (
+                            RECONSTRUCTION_VIEWS)) -> None:
     """Write one PNG: visible input | reconstruction | ground truth, seen
     from each of ``views`` (a row per view).
 

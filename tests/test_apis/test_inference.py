@@ -89,8 +89,8 @@ def test_zero_shot_classify_files(point_files):
         emb = model.class_embeddings(names).numpy()
     assert len(feats) == len(rows)
     with pytest.raises(TypeError, match='not a zero-shot model'):
-        zero_shot_classify(init_model('recon-base', cfg_options=tiny_options()),
-                           files, names)
+        encoder = init_model('recon-base', cfg_options=tiny_options())
+        zero_shot_classify(encoder, files, names)
     assert emb.shape == (3, 32)
 
 

@@ -27,7 +27,8 @@ def test_init_table_and_paramwise_lines_only_at_debug(tmp_path, level):
     net.init_weights()
     constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(dict(
         type='TeacherAwareOptimWrapperConstructor',
-        optim_wrapper_cfg=dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05)),
+        optim_wrapper_cfg=dict(
+            optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05)),
         paramwise_cfg=dict(bias_decay_mult=0.)))
     constructor(net)
     for handler in logger.handlers:
@@ -42,13 +43,15 @@ def test_init_table_and_paramwise_lines_only_at_debug(tmp_path, level):
 def test_prefix_of_a_part_switched_off_is_not_an_error():
     constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(dict(
         type='TeacherAwareOptimWrapperConstructor',
-        optim_wrapper_cfg=dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05)),
+        optim_wrapper_cfg=dict(
+            optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05)),
         paramwise_cfg=dict(prefix_lr_mult={'neck.': 4., 'img_head.': 4.})))
     wrapper = constructor(Net())
     assert {g['lr'] for g in wrapper.optimizer.param_groups} == {4e-3}
     typo = OPTIM_WRAPPER_CONSTRUCTORS.build(dict(
         type='TeacherAwareOptimWrapperConstructor',
-        optim_wrapper_cfg=dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05)),
+        optim_wrapper_cfg=dict(
+            optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05)),
         paramwise_cfg=dict(prefix_lr_mult={'nekc.': 4.})))
     with pytest.raises(ValueError, match='nekc'):
         typo(Net())
