@@ -80,10 +80,13 @@ class ReconstructionVisHook(Hook):
         for i, sample in enumerate(data['data_samples']):
             name = sample.metainfo.get('file_name', f'sample_{i}')
             stem = osp.splitext(osp.basename(str(name)))[0]
+            # The category: the item's text (ShapeNet-55's description).
+            category = str(sample.metainfo.get('text', '')).split(',')[0]
             draw_reconstruction(
                 out['visible'][i].float().cpu().numpy(),
                 out['pred'][i].float().cpu().numpy(),
                 out['target'][i].float().cpu().numpy(),
                 osp.join(folder, f'{i:02d}_{stem}.png'),
-                title=f'epoch {runner.epoch}: {stem}')
+                title=f'epoch {runner.epoch}: {stem}' + (
+                    f' ({category})' if category else ''))
         runner.logger.info(f'reconstruction pictures written to {folder}')
