@@ -8,12 +8,7 @@ from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS
 from recon3d.structures import ReconDataSample
 from ..heads.part_seg_head import PartSegFeatures
 from ..utils import init_with_pretrained
-from ..utils.arch import (ENCODER_KEYS, HEAD_KEYS, arch_sources, link_parts,
-                          resolve_arch)
-
-#: Which keys of each part follow ``arch``.
-_ARCH_LINKS = dict(
-    backbone=ENCODER_KEYS, neck=ENCODER_KEYS, seg_head=HEAD_KEYS)
+from ..utils.arch import arch_parts
 
 
 @MODELS.register_module()
@@ -69,11 +64,9 @@ class PartSegmentor(BaseModel):
             data_preprocessor = dict(type='PointDataPreprocessor')
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.arch = resolve_arch(arch)
-        cfgs = link_parts(
-            type(self).__name__, arch_sources(arch),
-            dict(backbone=backbone, neck=neck, seg_head=seg_head),
-            _ARCH_LINKS)
+        self.arch, cfgs = arch_parts(
+            type(self).__name__, arch, backbone=backbone, neck=neck,
+            seg_head=seg_head)
         if out_indices is None:
             depth = cfgs['backbone']['depth']
             out_indices = [max(depth * k // 3 - 1, 0) for k in (1, 2, 3)]

@@ -7,12 +7,7 @@ from mmengine.model import BaseModel
 from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS
 from recon3d.structures import ReConTokens, ReconDataSample
 from ..utils import init_with_pretrained
-from ..utils.arch import (ENCODER_KEYS, HEAD_KEYS, arch_sources,
-                          link_parts, resolve_arch)
-
-#: Which keys of each part follow ``arch``.
-_ARCH_LINKS = dict(
-    backbone=ENCODER_KEYS, neck=ENCODER_KEYS, cls_head=HEAD_KEYS)
+from ..utils.arch import arch_parts
 
 #: Names of the parameters that train when the trunk is frozen: the
 #: official rule "every parameter whose name contains 'cls'".
@@ -71,11 +66,9 @@ class PointClassifier(BaseModel):
             data_preprocessor = dict(type='PointDataPreprocessor')
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.arch = resolve_arch(arch)
-        cfgs = link_parts(
-            type(self).__name__, arch_sources(arch),
-            dict(backbone=backbone, neck=neck, cls_head=cls_head),
-            _ARCH_LINKS)
+        self.arch, cfgs = arch_parts(
+            type(self).__name__, arch, backbone=backbone, neck=neck,
+            cls_head=cls_head)
         self.backbone = BACKBONES.build(cfgs['backbone'])
         cfgs['neck'].setdefault('stop_grad', False)
         self.neck = NECKS.build(cfgs['neck'])

@@ -6,7 +6,7 @@ from mmengine.model import BaseModel
 
 from recon3d.registry import BACKBONES, MODELS, NECKS
 from recon3d.structures import ReConTokens, ReconDataSample
-from ..utils.arch import ENCODER_KEYS, arch_sources, link_parts, resolve_arch
+from ..utils.arch import arch_parts
 from .recon import svm_feature
 
 
@@ -44,11 +44,8 @@ class PointEncoder(BaseModel):
             data_preprocessor = dict(type='PointDataPreprocessor')
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.arch = resolve_arch(arch)
-        cfgs = link_parts(
-            type(self).__name__, arch_sources(arch),
-            dict(backbone=backbone, neck=neck),
-            dict(backbone=ENCODER_KEYS, neck=ENCODER_KEYS))
+        self.arch, cfgs = arch_parts(
+            type(self).__name__, arch, backbone=backbone, neck=neck)
         self.backbone = BACKBONES.build(cfgs['backbone'])
         cfgs['neck'].setdefault('stop_grad', False)
         self.neck = NECKS.build(cfgs['neck'])

@@ -7,18 +7,7 @@ from mmengine.model import BaseModel
 from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS, TEACHERS
 from recon3d.structures import ReConTokens, ReconDataSample
 from ..utils import gather_groups, mask_indices
-from ..utils.arch import (DECODER_DEFAULTS, DECODER_KEYS, ENCODER_KEYS,
-                          HEAD_KEYS, arch_sources, link_parts, resolve_arch)
-
-#: Which keys of each part follow ``arch``.
-_ARCH_LINKS = dict(
-    backbone=ENCODER_KEYS,
-    neck=ENCODER_KEYS,
-    decoder=DECODER_KEYS,
-    rec_head=HEAD_KEYS,
-    img_head=HEAD_KEYS,
-    text_head=HEAD_KEYS,
-    smc_head=HEAD_KEYS)
+from ..utils.arch import arch_parts, link_parts
 
 
 def svm_feature(tokens: ReConTokens) -> torch.Tensor:
@@ -100,13 +89,10 @@ class ReCon(BaseModel):
         if data_preprocessor is None:
             data_preprocessor = dict(type='PointDataPreprocessor')
         super().__init__(data_preprocessor=data_preprocessor)
-        self.arch = resolve_arch(arch)
-        cfgs = link_parts(
-            type(self).__name__, arch_sources(arch),
-            dict(backbone=backbone, neck=neck, decoder=decoder,
-                 rec_head=rec_head, img_head=img_head, text_head=text_head,
-                 smc_head=smc_head), _ARCH_LINKS,
-            dict(decoder=DECODER_DEFAULTS))
+        self.arch, cfgs = arch_parts(
+            type(self).__name__, arch, backbone=backbone, neck=neck,
+            decoder=decoder, rec_head=rec_head, img_head=img_head,
+            text_head=text_head, smc_head=smc_head)
         self.backbone = BACKBONES.build(cfgs['backbone'])
         self.neck = NECKS.build(cfgs['neck'])
         self.decoder = NECKS.build(cfgs['decoder'])

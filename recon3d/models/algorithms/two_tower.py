@@ -11,8 +11,7 @@ from mmengine.model.weight_init import trunc_normal_
 from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS
 from recon3d.structures import ReConTokens, ReconDataSample
 from ..utils import group_points, init_with_pretrained
-from ..utils.arch import (ENCODER_KEYS, HEAD_KEYS, arch_sources, link_parts,
-                          resolve_arch)
+from ..utils.arch import arch_parts
 from .recon import ReCon
 
 #: Feature streams of the fine-tuned two-tower classifier.
@@ -155,12 +154,9 @@ class TwoTowerClassifier(BaseModel):
             data_preprocessor = dict(type='PointDataPreprocessor')
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.arch = resolve_arch(arch)
-        cfgs = link_parts(
-            type(self).__name__, arch_sources(arch),
-            dict(backbone=backbone, neck=neck, cls_head=cls_head),
-            dict(backbone=ENCODER_KEYS, neck=ENCODER_KEYS,
-                 cls_head=HEAD_KEYS))
+        self.arch, cfgs = arch_parts(
+            type(self).__name__, arch, backbone=backbone, neck=neck,
+            cls_head=cls_head)
         self.stream = stream
         # The grouping is the reconstruction tower's (CMC builds it too,
         # and uses only its grouping sizes).

@@ -8,8 +8,7 @@ from mmengine.model import BaseModel
 from recon3d.ops import farthest_point_sample, index_points
 from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS, TEACHERS
 from recon3d.structures import ReConTokens, ReconDataSample
-from ..utils.arch import (ENCODER_KEYS, HEAD_KEYS, arch_sources, link_parts,
-                          resolve_arch)
+from ..utils.arch import arch_parts
 
 #: Point features: ``full`` = ratio·text + image, or one projection alone.
 FEATURE_TYPES = ('full', 'text', 'image')
@@ -126,13 +125,9 @@ class ZeroShotClassifier(BaseModel):
         self.ratio = float(ratio)
         self.num_points = num_points
         self.fps_points = fps_points
-        self.arch = resolve_arch(arch)
-        cfgs = link_parts(
-            type(self).__name__, arch_sources(arch),
-            dict(backbone=backbone, neck=neck, img_head=img_head,
-                 text_head=text_head),
-            dict(backbone=ENCODER_KEYS, neck=ENCODER_KEYS,
-                 img_head=HEAD_KEYS, text_head=HEAD_KEYS))
+        self.arch, cfgs = arch_parts(
+            type(self).__name__, arch, backbone=backbone, neck=neck,
+            img_head=img_head, text_head=text_head)
         self.backbone = BACKBONES.build(cfgs['backbone'])
         cfgs['neck'].setdefault('stop_grad', False)
         self.neck = NECKS.build(cfgs['neck'])

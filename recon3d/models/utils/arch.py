@@ -30,6 +30,11 @@ HEAD_KEYS = {'in_channels': 'embed_dims'}
 #: Keys a decoder may set for itself, else taken from the arch.
 DECODER_DEFAULTS = {'num_heads': 'num_heads'}
 
+#: The keys a part follows, by its name in an algorithm (a part named
+#: ``*_head`` follows :data:`HEAD_KEYS`).
+PART_KEYS = dict(
+    backbone=ENCODER_KEYS, neck=ENCODER_KEYS, decoder=DECODER_KEYS)
+
 #: A known value and where it was set, e.g.
 #: ``(384, "arch.embed_dims=384 (arch='base')")``.
 Source = Tuple[Any, str]
@@ -119,3 +124,31 @@ def link_parts(owner: str,
                     cfg.setdefault(key, sources[arch_key][0])
         resolved[name] = cfg
     return resolved
+
+
+def arch_parts(owner: str, arch: Union[str, Mapping],
+               **parts: Optional[dict]
+               ) -> Tuple[Dict[str, Any], Dict[str, Optional[dict]]]:
+    """The spec of ``arch`` and the part configs of an algorithm, linked.
+
+    Parts are linked by name (:data:`PART_KEYS`; ``*_head`` parts take
+    their ``in_channels``; the decoder's ``num_heads`` defaults to the
+    arch's), see :func:`link_parts`.
+
+    Args:
+        owner (str): The algorithm's class name, for error messages.
+        arch (str | dict): See :func:`resolve_arch`.
+        **parts (dict | None): The algorithm's part configs by name.
+
+    Returns:
+        tuple[dict, dict]: :func:`resolve_arch` of ``arch``, and the part
+        configs with their shared keys filled (None stays None).
+    """
+    links = {
+        name: PART_KEYS.get(name,
+                            HEAD_KEYS if name.endswith('_head') else {})
+        for name in parts
+    }
+    return resolve_arch(arch), link_parts(
+        owner, arch_sources(arch), parts, links,
+        dict(decoder=DECODER_DEFAULTS))
