@@ -1,7 +1,8 @@
 """Random state dicts in the official ReCon layout, for converter and
 parity tests.
 
-The names and shapes are written out from RECON_SPEC §7, independently of
+The names and shapes are written out from the official model classes
+(github.com/qizekun/ReCon, ``models/ReCon.py``), independently of
 :mod:`recon3d.models.utils.official_keys`, so that tests of the converter
 check it against a second source. Values are random and far from the
 official init (every tensor matters; BatchNorm running statistics are

@@ -3,7 +3,7 @@
 For each setting (e.g. ``5w10s``) and fold, the config is trained from the
 pretrained checkpoint with the way/shot/fold leaves of both loaders
 overridden; the fold's score is its best validation accuracy over epochs
-(the official protocol, RECON_SPEC §5.2, an epoch selected on the evaluated
+(the official protocol: an epoch selected on the evaluated
 items), and the last epoch's accuracy (no selection) is reported beside it.
 Prints mean ± std over folds per setting and writes ``fewshot.csv``.
 

@@ -1,7 +1,7 @@
 # ModelNet40 few-shot folds ({way}way_{shot}shot/{fold}.pkl, 8192 points).
 # The train pipeline only shuffles the points; the model's data preprocessor
 # samples and augments per batch.
-# Official protocol (RECON_SPEC §5.2): train on the fold's train items,
+# Official protocol (ReCon few-shot runner): train on the fold's train items,
 # evaluate the fold's own test items (way x 20) every epoch, keep the best
 # epoch's accuracy. That selection is made on the evaluated items; the
 # few-shot tool also reports the last epoch's accuracy (no selection).

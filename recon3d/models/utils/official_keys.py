@@ -4,7 +4,8 @@ Pure functions over state dicts (no file access): the converters in
 ``tools/model_converters/`` and :mod:`recon3d.apis.convert` read and write
 the files.
 
-A *kind* names the layout of an official file (RECON_SPEC §7):
+A *kind* names the layout of an official file (the official
+code's ``state_dict`` names):
 
 ============  ================================================================
 kind          official keys (after stripping ``module.``)
