@@ -62,8 +62,9 @@ def load_weights_file(path: str) -> Dict[str, torch.Tensor]:
                 # torch 2.14 deprecates TorchScript; reading weights is fine.
                 warnings.simplefilter('ignore', FutureWarning)
                 state = torch.jit.load(path, map_location='cpu').state_dict()
-        else:
-            state = torch.load(path, map_location='cpu', weights_only=True)
+        else:  # the safe loader; never a full unpickling
+            from recon3d.engine.checkpoint import load_checkpoint_file
+            state = load_checkpoint_file(path, 'cpu', unsafe_pickle=False)
     except Exception as error:
         raise ValueError(f'{path} cannot be read as a weights file: '
                          f'{type(error).__name__}: {error}') from error
