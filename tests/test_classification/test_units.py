@@ -101,18 +101,20 @@ def test_settings_from_the_spec_table():
                 ) == (lr, n, p, g, head), name
         assert cfg.model.neck.stop_grad is False
         assert cfg.default_hooks.checkpoint.save_best == 'accuracy/top1'
-    few = Config.fromfile(osp.join(REPO, 'configs/recon/fewshot_modelnet40.py'))
+    few = Config.fromfile(
+        osp.join(REPO, 'configs/recon/fewshot_modelnet40.py'))
     assert few.train_cfg.max_epochs == 151  # the official 0..150
     assert few.model.backbone.drop_path_rate == 0.1
     assert few.model.cls_head.num_classes == 40
-    ft = Config.fromfile(osp.join(REPO, 'configs/recon/finetune_modelnet40.py'))
+    ft = Config.fromfile(
+        osp.join(REPO, 'configs/recon/finetune_modelnet40.py'))
     assert ft.val_dataloader.dataset.part == 'holdout'
     assert ft.val_dataloader.dataset.dataset.split == 'train'
     assert ft.test_dataloader.dataset.split == 'test'
 
 
 def test_augmentation_settings_of_the_configs():
-    # The official batch augmentations (RECON_SPEC §5.1): in training after
+    # The official batch augmentations: in training after
     # the batch sampling, and at test time in voting.
     scale, rotate = [dict(type='BatchScale')], [dict(type='BatchRotateY')]
     shift = [dict(type='BatchScaleTranslate')]

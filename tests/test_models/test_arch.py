@@ -70,7 +70,8 @@ def test_every_part_takes_its_width_from_a_named_arch(name):
     C, depth, heads = spec['embed_dims'], spec['depth'], spec['num_heads']
     model = MODELS.build(recon_cfg(arch=name))
     assert model.arch == spec
-    assert model.backbone.embed_dims == C and len(model.backbone.blocks) == depth
+    assert model.backbone.embed_dims == C
+    assert len(model.backbone.blocks) == depth
     assert model.neck.norm.normalized_shape == (C, )
     assert len(model.neck.blocks) == depth
     assert len(model.decoder.blocks) == 1  # the decoder's own depth

@@ -297,7 +297,7 @@ def test_backbone_init_weights():
 
 # ------------------------------------------------- base-size parameter count
 def official_trunk_shapes(C: int, depth: int) -> dict:
-    """Parameter shapes of the official fine-tune trunk (RECON_SPEC §7)."""
+    """Parameter shapes of the official fine-tune trunk."""
     s = {}
     for n in ('cls_token', 'cls_pos', 'img_token', 'text_token', 'img_pos',
               'text_pos'):

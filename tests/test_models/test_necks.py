@@ -1,5 +1,5 @@
 """ReConNeck (global stream) and PointMAEDecoder against direct
-transcriptions of RECON_SPEC §2."""
+transcriptions of the official ReCon-block equations."""
 import pytest
 import torch
 import torch.nn as nn
@@ -101,7 +101,7 @@ def official_patch_embed(pe, nb, training):
 
 
 def reference_encoder(backbone, neck, points, mask=None, training=False):
-    """RECON_SPEC §2 written out: tokens [cls, img, text, local...], the
+    """The official encoder written out: tokens [cls, img, text, local...], the
     position re-added before every block, then the ReCon-block
 
         l1 = LN1(l);  l2 = l1 + SelfAttn(l1);   l = LN2(l2) + MLP(LN2(l2))

@@ -6,7 +6,7 @@
    mask), at C=64, depth 2, 2 heads, G=16, K=8, N=128.
 2. Other sizes (C=48, depth 3, 3 heads, G=12, K=6, N=96): random official
    weights against a transcription of the official forward, written from
-   RECON_SPEC §1-§2 as plain tensor functions over the official names.
+   the official code as plain tensor functions over the official names.
 """
 import os.path as osp
 
@@ -179,7 +179,7 @@ def _mlp(x, sd, p):
 
 
 def _recon_block(x, sd, p, H):
-    """RECON_SPEC §2: residuals start from the LayerNorm outputs."""
+    """Official block: residuals start from the LayerNorm outputs."""
     g, loc = x[:, :3], x[:, 3:]
     g1, l1 = _ln(g, sd, f'{p}.norm1_contrast'), _ln(loc, sd, f'{p}.norm1')
     g2 = g1 + _cross_attn(g1, l1, sd, f'{p}.attn_contrast', H)
