@@ -334,3 +334,19 @@ def test_unsafe_pickle_config_key_is_the_only_way_in(modelnet, tmp_path,
     with pytest.raises(Exception):  # the payload ran; the file is no model
         train(argv(CONFIG, tmp_path / 'b', opts, '--unsafe-pickle'))
     assert osp.exists(marker)
+
+
+@pytest.mark.parametrize('teacher', ['img_teacher', 'text_teacher'])
+def test_missing_teacher_weights_named_before_building(teacher, tmp_path):
+    """The preflight check lists a missing teacher file (every teacher)
+    before anything is built."""
+    missing = str(tmp_path / 'no_such_clip.bin')
+    with pytest.raises(SystemExit) as info:
+        train([
+            osp.join(REPO, 'configs', 'recon',
+                     'pretrain_demo.py'), '--work-dir',
+            str(tmp_path / 'work'), '--cfg-options',
+            f'model.{teacher}.pretrained={missing}'
+        ])
+    assert 'cannot start' in str(info.value)
+    assert missing in str(info.value) and teacher in str(info.value)
