@@ -7,14 +7,15 @@ when another process holds a core; its k-nearest-neighbour search builds a
 call instead, on the calling thread only, so a busy machine slows them down
 no more than any single-threaded program, and need no large buffers.
 
-The FPS kernel also skips work without changing a single pick: the points of each cloud
-are put in Morton (Z-curve) order and cut into blocks of :data:`BLOCK`
-points with their bounding boxes; a block whose box is no nearer to the new
-pick than the block's largest current distance cannot change (each point's
-distance to the pick is at least the box's, and floating-point rounding is
-monotone, so the bound holds for the rounded values too). Distances are
-computed as the torch loop does, ``(dx * dx + dy * dy) + dz * dz`` in the
-input's dtype, and ties go to the lowest original index.
+The FPS kernel also skips work without changing a single pick: the points
+of each cloud are put in Morton (Z-curve) order and cut into blocks of
+:data:`BLOCK` points with their bounding boxes; a block whose box is no
+nearer to the new pick than the block's largest current distance cannot
+change (each point's distance to the pick is at least the box's, and
+floating-point rounding is monotone, so the bound holds for the rounded
+values too). Distances are computed as the torch loop does,
+``(dx * dx + dy * dy) + dz * dz`` in the input's dtype, and ties go to the
+lowest original index.
 
 The kNN kernel uses the same blocks: it visits them by increasing box
 distance and stops when the next box is farther than the current k-th
@@ -27,7 +28,7 @@ on disk when it can.
 import numpy as np
 from numba import njit
 
-#: Points per block of the pruned farthest point sampling.
+#: Points per block of the pruned FPS and kNN.
 BLOCK = 64
 
 

@@ -191,3 +191,28 @@ def test_bf16_support_names_the_reason():
     assert isinstance(ok, bool)
     assert ('avx512_bf16' in note or 'amx_bf16' in note) if ok \
         else 'emulated' in note
+
+
+def test_docs_performance_benchmark_commands(tmp_path):
+    """Every benchmark command of docs/performance.md, shortened (tiny
+    model and teachers, one step, tiny point-op sizes, no compile)."""
+    import re
+    import shlex
+    with open(osp.join(ROOT, 'docs', 'performance.md')) as f:
+        blocks = re.findall(r'```bash\n(.*?)```', f.read(), re.S)
+    commands = [
+        shlex.split(line) for line in '\n'.join(blocks).splitlines()
+        if 'analysis_tools/benchmark.py' in line
+    ]
+    assert len(commands) >= 3
+    bench = load_tool()
+    for i, command in enumerate(commands):
+        teachers = NO_TEACHERS if 'model.img_teacher=None' in command \
+            else TINY_TEACHERS
+        argv = command[2:] + [
+            *FAST, '--switches', '--point-ops-sizes', '2,64,8', '--json',
+            str(tmp_path / f'{i}.json'), '--cfg-options', *TINY, *teachers
+        ]
+        results = bench.main(argv)
+        assert ('compare' in results) == ('--compare' in command)
+        assert ('point_ops' in results) == ('--point-ops' in command)
