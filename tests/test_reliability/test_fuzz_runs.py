@@ -2,6 +2,7 @@
 non-finite numbers, config typos, a head that does not fit the classes,
 ``--resume`` without a checkpoint. Each must stop with a clear error before
 (or instead of) a wrong result."""
+import os
 import os.path as osp
 import re
 
@@ -350,3 +351,36 @@ def test_missing_teacher_weights_named_before_building(teacher, tmp_path):
         ])
     assert 'cannot start' in str(info.value)
     assert missing in str(info.value) and teacher in str(info.value)
+
+
+def test_tools_print_one_line_and_exit_1(modelnet, tmp_path, marker):
+    """The scripts themselves (subprocesses): status 1, one line, no
+    traceback, no payload run."""
+    import subprocess
+    import sys
+    env = dict(os.environ, HF_HUB_OFFLINE='1', OMP_NUM_THREADS='1')
+
+    def script(name, *args):
+        proc = subprocess.run(
+            [sys.executable,
+             osp.join(REPO, 'tools', name), *args],
+            cwd=str(tmp_path),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=280)
+        assert proc.returncode == 1, proc.stderr[-2000:]
+        assert 'Traceback' not in proc.stderr, proc.stderr[-2000:]
+        return proc.stderr.strip().splitlines()[-1]
+
+    line = script(
+        'train.py',
+        *argv(CONFIG, tmp_path / 'empty', options(modelnet), '--resume'))
+    assert line.startswith('error: --resume: no checkpoint to resume in ')
+    path = write_hostile(str(tmp_path / 'h.pth'), 'exec', 'zip', marker)
+    opts = options(modelnet)
+    opts.pop('train_cfg.max_epochs')
+    line = script('test.py', CONFIG, path, '--work-dir', str(tmp_path / 't'),
+                  '--cfg-options', *[f'{k}={v}' for k, v in opts.items()])
+    assert line.startswith(f'error: {path} refers to Python objects')
+    assert not osp.exists(marker)
