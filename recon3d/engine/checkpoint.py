@@ -267,7 +267,9 @@ def checkpoint_mismatch(model: torch.nn.Module, checkpoint: Any) -> dict:
     ``module.`` prefixes are stripped (DDP checkpoints) and a missing
     BatchNorm ``num_batches_tracked`` is tolerated, as mmengine's loader
     does. The model's ``state_dict()`` is the reference, so tensors it
-    leaves out (the frozen teachers) are neither expected nor accepted.
+    leaves out (the frozen teachers) are neither expected nor accepted. A
+    model with a ``checkpoint_reads`` attribute (key prefixes) reads only
+    those parts of a checkpoint: other keys are not unexpected.
 
     Args:
         model (nn.Module): The model (a wrapper or test-time-augmentation
@@ -289,6 +291,11 @@ def checkpoint_mismatch(model: torch.nn.Module, checkpoint: Any) -> dict:
         k for k in own
         if k not in state and not k.endswith('num_batches_tracked'))
     unexpected = sorted(k for k in state if k not in own)
+    # A model that reads part of a checkpoint (the SVM encoder, the
+    # zero-shot model from a pretraining file) names the parts it reads.
+    reads = getattr(model, 'checkpoint_reads', None)
+    if reads:
+        unexpected = [k for k in unexpected if k.startswith(tuple(reads))]
     mismatched = {
         k: (tuple(getattr(v, 'shape', ())), tuple(own[k].shape))
         for k, v in state.items()

@@ -34,6 +34,10 @@ class PointEncoder(BaseModel):
             neck take their widths from it. Defaults to ``'base'``.
     """
 
+    #: The parts of a checkpoint this model reads (a pretraining file's
+    #: decoder and other heads are left, not unexpected).
+    checkpoint_reads = ('backbone.', 'neck.')
+
     def __init__(self,
                  backbone: dict,
                  neck: dict,

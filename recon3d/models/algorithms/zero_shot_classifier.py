@@ -155,6 +155,10 @@ class ZeroShotClassifier(BaseModel):
                     'zero-shot compares both in one space (use the CLIP '
                     'model that taught the checkpoint)')
             setattr(self, f'{modality}_head', HEADS.build(head_cfg))
+        #: The parts of a checkpoint this model reads (a pretraining
+        #: file's decoder and unused heads are left, not unexpected).
+        self.checkpoint_reads = ('backbone.', 'neck.') + tuple(
+            f'{m}_head.' for m in ('img', 'text') if uses[m])
         self.prompt_names = dict(prompt_names or {})
         self.class_names: Optional[Tuple[str, ...]] = None
         self._embeddings: Dict[Tuple[str, ...], torch.Tensor] = {}
