@@ -43,6 +43,10 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='where logs go')
     parser.add_argument('--out', help='write the metrics (JSON) here')
     parser.add_argument(
+        '--out-items',
+        help='write each sample\'s prediction (label, scores, file) to '
+        'this JSON file')
+    parser.add_argument(
         '--votes',
         type=int,
         default=0,
@@ -78,6 +82,13 @@ def build_test_config(args):
     cfg.resume = False
     if args.show_dir:
         add_show_hook(cfg, args.show_dir)
+    if args.out_items:
+        evaluators = cfg.test_evaluator
+        evaluators = list(evaluators) if isinstance(
+            evaluators, (list, tuple)) else [evaluators]
+        cfg.test_evaluator = evaluators + [
+            dict(type='DumpPredictions', out_file=args.out_items)
+        ]
     # The checkpoint replaces the pretrained trunk.
     cfg.model.init_cfg = None
     if args.votes:

@@ -238,3 +238,37 @@ def test_metric_reports_each_split():
     assert out['top1'] == 75.0
     assert out['top1_test'] == 50.0 and out['top1_train'] == 100.0
     assert out['class_mean'] == pytest.approx((50 + 100) / 2)
+
+
+def test_tools_test_runs_zeroshot_and_dumps_items(modelnet, tmp_path):
+    import importlib.util
+    import json
+    spec = importlib.util.spec_from_file_location(
+        'recon3d_test_tool', osp.join(REPO, 'tools', 'test.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    cfg = tiny_cfg()
+    model = MODELS.build(cfg.model)
+    ckpt = tmp_path / 'zs.pth'
+    torch.save({'state_dict': model.state_dict()}, ckpt)
+    opts = [f'{k}={v}' for k, v in TINY.items()] + [
+        'model.text_teacher.model_name=recon3d-tiny-clip',
+        'model.text_teacher.pretrained=None', 'model.num_points=128',
+        'model.fps_points=None',
+        f'test_dataloader.dataset.dataset.data_root={modelnet}',
+        'test_dataloader.dataset.dataset.num_points=256',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False'
+    ]
+    items = tmp_path / 'items.json'
+    summary = tool.main([
+        osp.join(REPO, 'configs/recon/zeroshot_modelnet40.py'), str(ckpt),
+        '--work-dir', str(tmp_path), '--out-items', str(items),
+        '--cfg-options', *opts
+    ])
+    rows = json.loads(items.read_text())
+    assert len(rows) == 18
+    assert {'file_name', 'split', 'gt_label', 'pred_label',
+            'pred_score'} <= set(rows[0])
+    top1 = np.mean([r['pred_label'] == r['gt_label'] for r in rows]) * 100
+    assert summary['zeroshot/top1'] == pytest.approx(top1, abs=1e-4)
