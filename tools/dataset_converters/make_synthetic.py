@@ -267,14 +267,27 @@ def main() -> None:
                       'pass --force to replace it.[/red]')
         raise SystemExit(1)
     start = time.perf_counter()
+    console.print(f'Writing {args.format} to {args.out} ...')
     columns = (TextColumn('[bold]{task.description}'), BarColumn(),
                MofNCompleteColumn(), TimeElapsedColumn(),
                TimeRemainingColumn())
-    with Progress(*columns, console=console) as bar:
+    # Not a terminal (a log, CI): a plain line at every tenth instead.
+    tenths = [-1]
+
+    def plain(done: int, total: int) -> None:
+        tenth = done * 10 // max(total, 1)
+        if tenth > tenths[0]:
+            tenths[0] = tenth
+            console.print(f'  {done}/{total} steps, '
+                          f'{time.perf_counter() - start:.0f} s')
+
+    with Progress(*columns, console=console,
+                  disable=not console.is_terminal) as bar:
         task = bar.add_task(f'{args.format} shapes', total=None)
         counts = WRITERS[args.format](
-            args,
-            lambda done, total: bar.update(task, completed=done, total=total))
+            args, (lambda done, total: bar.update(
+                task, completed=done, total=total))
+            if console.is_terminal else plain)
     table = Table(title=f'Wrote {args.format} to {args.out}')
     table.add_column('item')
     table.add_column('value', justify='right')
