@@ -81,6 +81,7 @@ SANDBOX = {
     'downloads/part_seg.pth': 'official_partseg',
     'checkpoints/teachers/clip_vit_b32.bin': 'tiny_text_teacher',
     'my_scans': 'files',
+    'work_dirs/demo/20260101_000000/vis_data/scalars.json': 'scalars',
 }
 TINY_TEACHER = dict(_delete_=True, type='OpenCLIPTextTeacher',
                     model_name='recon3d-tiny-clip', pretrained=None)
@@ -155,7 +156,8 @@ def _make(kind: str, path: str, cache: Dict[str, str]) -> None:
         return
     os.makedirs(osp.dirname(path) or '.', exist_ok=True)
     if kind == 'shapenet55':
-        synthetic.write_shapenet55(path, train_per_class=1,
+        # 72 clouds: more than the batch of 64 that README asks for
+        synthetic.write_shapenet55(path, train_per_class=3,
                                    test_per_class=1, num_points=NUM_POINTS,
                                    image_size=32)
     elif kind == 'modelnet40':
@@ -173,6 +175,13 @@ def _make(kind: str, path: str, cache: Dict[str, str]) -> None:
             folds=2, test_per_class=1, num_points=NUM_POINTS)
     elif kind == 'files':
         _write_files(path)
+    elif kind == 'scalars':  # the log of a run, as LocalVisBackend writes
+        import json
+        with open(path, 'w') as f:
+            for it in (10, 20):
+                f.write(json.dumps(dict(loss=1. / it, loss_mdm=.5 / it,
+                                        epoch=1, iter=it, step=it)) + '\n')
+            f.write(json.dumps({'svm/accuracy': 50., 'step': 1}) + '\n')
     elif kind == 'pretrain_ckpt':
         torch.save({'state_dict': _tiny_recon().state_dict()}, path)
     elif kind.startswith('official_'):
