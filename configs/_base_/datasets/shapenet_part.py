@@ -25,6 +25,8 @@ test_pipeline = [
     dict(type='PackPartSegInputs'),
 ]
 
+# The loader block, written once: validation and test change only what
+# differs.
 train_dataloader = dict(
     batch_size=16,
     num_workers=4,
@@ -38,17 +40,12 @@ train_dataloader = dict(
         split='train',
         pipeline=train_pipeline))
 val_dataloader = dict(
+    train_dataloader,
     batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='val',
-        pipeline=test_pipeline))
+        train_dataloader['dataset'], split='val', pipeline=test_pipeline))
 # The val loader on the test list.
 test_dataloader = dict(
     val_dataloader, dataset=dict(val_dataloader['dataset'], split='test'))
