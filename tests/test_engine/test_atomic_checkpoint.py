@@ -64,7 +64,9 @@ def _run(work_dir: str,
             checkpoint=dict(type='AtomicCheckpointHook', **checkpoint)),
         default_scope='recon3d',
         log_level='WARNING',
-        resume=resume)
+        resume=resume,
+        # one message hub per run (the default name has 1-s resolution)
+        experiment_name=f'{work_dir}-{max_epochs}-{resume}')
     runner.train()
     return runner
 
