@@ -11,7 +11,7 @@ import torch
 
 from recon3d.datasets import (ModelNet40, PackReconInputs, ShufflePoints,
                               build_modelnet_dat, write_modelnet40)
-from recon3d.datasets.synthetic import CLASSES
+from recon3d.datasets.synthetic import CLASSES, MODELNET10_CLASSES
 from recon3d.registry import TRANSFORMS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -265,7 +265,8 @@ def test_build_errors(fresh_root):
         build_modelnet_dat(str(fresh_root), 'train', 512)
     # A failed build leaves the old pickle and no temporary file.
     assert sorted(p.name for p in fresh_root.glob('*.dat*')) == sorted(
-        DAT.format(split) for split in ('train', 'test'))
+        f'modelnet{n}_{split}_512pts_fps.dat' for n in (10, 40)
+        for split in ('train', 'test'))
 
 
 # Point-order shuffling of the classification loaders.
@@ -303,13 +304,17 @@ def test_registry_and_modelnet10(fresh_root):
             split='test',
             num_points=512))
     assert isinstance(dataset, ModelNet40) and len(dataset) == len(CLASSES)
-    # num_category=10 reads the modelnet10_* files, as the official loader.
-    names = list(CLASSES[:10])
-    (fresh_root / 'modelnet10_shape_names.txt').write_text('\n'.join(names))
+    # num_category=10 reads the modelnet10_* files, as the official loader
+    # (the writer lists ten of its classes there, as the real folder).
+    names = list(MODELNET10_CLASSES)
+    assert (fresh_root / 'modelnet10_shape_names.txt').read_text().split(
+    ) == names
     for split in ('train', 'test'):
         ids = [i for i in _ids(fresh_root, split)
                if i.rpartition('_')[0] in names]
-        (fresh_root / f'modelnet10_{split}.txt').write_text('\n'.join(ids))
+        assert (fresh_root / f'modelnet10_{split}.txt').read_text().split(
+        ) == ids
+    (fresh_root / 'modelnet10_train_512pts_fps.dat').unlink()
     with pytest.raises(FileNotFoundError, match='modelnet10_train_512pts'):
         _dataset(fresh_root, num_category=10)
     build_modelnet_dat(str(fresh_root), 'train', 512, num_category=10)

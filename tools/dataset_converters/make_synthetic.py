@@ -13,10 +13,14 @@ Examples::
     python tools/dataset_converters/make_synthetic.py --format shapenetpart \
         --out data/shapenetcore_partanno_segmentation_benchmark_v0_normal
 
-The configs then run unchanged on the written folder. ``modelnet40_fewshot``
-draws its folds from ``--modelnet-root`` (default: the ModelNet40 folder
-beside ``--out``, ``<out>/../ModelNet/modelnet40_normal_resampled``), and
-writes that ModelNet40 first if it does not exist.
+The configs then run unchanged on the written folder. ``modelnet40`` also
+writes the ModelNet10 files that the real folder holds beside ModelNet40's
+(``modelnet10_shape_names.txt``, ``modelnet10_{train,test}.txt``: ten of the
+classes) and their FPS pickles, which ``zeroshot_modelnet10*.py`` read.
+``modelnet40_fewshot`` draws its folds from ``--modelnet-root`` (default:
+the ModelNet40 folder beside ``--out``,
+``<out>/../ModelNet/modelnet40_normal_resampled``), and writes that
+ModelNet40 first if it does not exist.
 """
 import argparse
 import time

@@ -1,6 +1,7 @@
-"""Writer of the synthetic shapes in the ModelNet40 layout."""
+"""Writer of the synthetic shapes in the ModelNet40 layout (with the
+ModelNet10 lists that the real folder holds)."""
 from pathlib import Path
-from typing import Dict, Optional, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -13,6 +14,13 @@ from .common import OnProgress, write_atomically
 # label < 18) for the same seed: no pretraining shape reappears in a
 # downstream test set.
 _MODELNET_STREAM = 0x4D4E3430  # 'MN40'
+
+#: The generator classes listed as ModelNet10 (in generator order): ten
+#: everyday objects, as ModelNet10 is ten furniture classes of ModelNet40;
+#: the plain solids and ``pot`` are left out.
+MODELNET10_CLASSES: Tuple[str, ...] = ('table', 'stool', 'chair', 'bench',
+                                       'mug', 'bottle', 'lamp', 'bowl',
+                                       'bookshelf', 'jar')
 
 
 def write_modelnet40(out_dir: Union[str, Path],
@@ -32,11 +40,19 @@ def write_modelnet40(out_dir: Union[str, Path],
         modelnet40_{train,test}.txt        '<class>_NNNN' a line
         <class>/<class>_NNNN.txt           'x,y,z,nx,ny,nz' lines, %.6f
         modelnet40_{train,test}_{num_points}pts_fps.dat   (``write_dat``)
+        modelnet10_shape_names.txt         :data:`MODELNET10_CLASSES`
+        modelnet10_{train,test}.txt        their ids of the lists above
+        modelnet10_{train,test}_{num_points}pts_fps.dat   (``write_dat``)
 
     The class names are the generator's (:data:`CLASSES`); the names file
     lists them in that order, so the label of a class is its generator
     index. Ids count from 0001 per class, train first, as in the real
-    lists. The ``.dat`` pickles are built from the written txt files by
+    lists. As in the real folder, ModelNet10 is a subset of these files:
+    its names file lists ten of the classes (ModelNet40 order) and its
+    lists the ids of those classes, in the same order; its labels are
+    indices into its own names file (what the official loader reads with
+    ``NUM_CATEGORY: 10``). The ``.dat`` pickles of both are built from the
+    written txt files by
     :func:`recon3d.datasets.converters.build_modelnet_dat` (the function of
     ``tools/dataset_converters/build_modelnet_dat.py``), seeded by
     ``seed``.
@@ -62,8 +78,8 @@ def write_modelnet40(out_dir: Union[str, Path],
             Defaults to False.
 
     Returns:
-        dict: ``classes``, ``train``, ``test`` (counts written) and
-        ``dat_files``.
+        dict: ``classes``, ``train``, ``test`` (counts written),
+        ``modelnet10_train``, ``modelnet10_test`` and ``dat_files``.
 
     Raises:
         FileExistsError: If ``out_dir`` is not empty and not ``overwrite``.
@@ -74,11 +90,10 @@ def write_modelnet40(out_dir: Union[str, Path],
                          f'cloud from {num_points_txt} per txt file')
     per_class = train_per_class + test_per_class
     shapes = len(CLASSES) * per_class
-    total = shapes * (2 if write_dat else 1)
+    shapes10 = len(MODELNET10_CLASSES) * per_class
+    total = shapes + (shapes + shapes10 if write_dat else 0)
 
     def fill(root: Path) -> None:
-        (root / 'modelnet40_shape_names.txt').write_text(''.join(
-            f'{name}\n' for name in CLASSES))
         lists = dict(train=[], test=[])
         for label, name in enumerate(CLASSES):
             (root / name).mkdir()
@@ -96,25 +111,51 @@ def write_modelnet40(out_dir: Union[str, Path],
                 lists[split].append(shape_id)
                 if progress is not None:
                     progress(label * per_class + index + 1, total)
-        for split, ids in lists.items():
-            (root / f'modelnet40_{split}.txt').write_text(''.join(
-                f'{shape_id}\n' for shape_id in ids))
+        counts = {
+            40: _write_lists(root, 'modelnet40', CLASSES, lists),
+            10: _write_lists(root, 'modelnet10', MODELNET10_CLASSES, lists)
+        }
         if write_dat:
             done = shapes
-            for split in ('train', 'test'):
-                offset = done
-                build_modelnet_dat(
-                    str(root),
-                    split,
-                    num_points,
-                    seed=seed,
-                    progress=None if progress is None else
-                    (lambda k, _, offset=offset: progress(offset + k, total)))
-                done += len(lists[split])
+            for num_category in (40, 10):
+                for split in ('train', 'test'):
+                    offset = done
+                    build_modelnet_dat(
+                        str(root),
+                        split,
+                        num_points,
+                        num_category=num_category,
+                        seed=seed,
+                        progress=None if progress is None else
+                        (lambda k, _, offset=offset: progress(
+                            offset + k, total)))
+                    done += counts[num_category][split]
 
     write_atomically(out_dir, overwrite, fill)
     return dict(
         classes=len(CLASSES),
         train=len(CLASSES) * train_per_class,
         test=len(CLASSES) * test_per_class,
-        dat_files=2 if write_dat else 0)
+        modelnet10_train=len(MODELNET10_CLASSES) * train_per_class,
+        modelnet10_test=len(MODELNET10_CLASSES) * test_per_class,
+        dat_files=4 if write_dat else 0)
+
+
+def _write_lists(root: Path, prefix: str, classes: Sequence[str],
+                 lists: Dict[str, List[str]]) -> Dict[str, int]:
+    """Write ``{prefix}_shape_names.txt`` and ``{prefix}_{split}.txt``: the
+    ids of ``lists`` whose class is in ``classes``, in their order.
+
+    Returns:
+        dict: Ids written per split.
+    """
+    (root / f'{prefix}_shape_names.txt').write_text(''.join(
+        f'{name}\n' for name in classes))
+    kept = set(classes)
+    counts = {}
+    for split, ids in lists.items():
+        ids = [i for i in ids if i.rpartition('_')[0] in kept]
+        (root / f'{prefix}_{split}.txt').write_text(''.join(
+            f'{shape_id}\n' for shape_id in ids))
+        counts[split] = len(ids)
+    return counts
