@@ -15,19 +15,15 @@ from recon3d.datasets.scanobjectnn import SCANOBJECTNN_CLASSES
 from recon3d.datasets.synthetic import CLASSES, MODELNET10_CLASSES
 from recon3d.datasets.synthetic.writers import SCANOBJECTNN_SOURCES
 from recon3d.registry import MODELS
+from recon3d.testing import tiny_classifier_overrides
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-#: The tiny encoder: C=32, one block, 8 groups of 8, 128 points.
-TINY = {
-    'model.arch._delete_': True,
-    'model.arch.embed_dims': 32,
-    'model.arch.depth': 1,
-    'model.arch.num_heads': 2,
-    'model.backbone.num_group': 8,
-    'model.backbone.group_size': 8,
-    'model.num_points': 128,
-    'model.fps_points': 160
-}
+#: The tiny encoder (C=32, one block, 8 groups of 8), 128 points.
+TINY = dict(
+    tiny_classifier_overrides(), **{
+        'model.num_points': 128,
+        'model.fps_points': 160
+    })
 #: demo config -> (data fixture, evaluated items with one test shape per
 #: class and one PB_T50_RS copy).
 DEMOS = {
