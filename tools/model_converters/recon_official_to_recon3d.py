@@ -33,7 +33,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         choices=KINDS,
         help='layout of SRC (default: detected from its keys); a narrower '
         'kind than the file\'s drops the other heads, e.g. --kind svm keeps '
-        'only the encoder of a fine-tuned classifier')
+        'only the encoder of a fine-tuned classifier, --kind zeroshot the '
+        'encoder and projections of a pretraining file (the official '
+        'zero-shot checkpoint is one)')
     parser.add_argument(
         '--unsafe-pickle',
         action='store_true',

@@ -28,6 +28,9 @@ directions, the shape checks and the error messages come from one place.
 Every official tensor is either mapped, or reported as dropped (teacher
 keys; with an explicitly narrower kind, the other downstream heads), or an
 error.
+
+The module is longer than 400 lines: the table, the layout checks and both
+directions read the same names, so they are kept together.
 """
 import re
 from typing import (Callable, Dict, Iterable, List, Mapping, NamedTuple,
@@ -507,7 +510,10 @@ def official_to_recon3d(state_dict: Mapping[str, torch.Tensor],
         kind (str, optional): The source layout, one of :data:`KINDS`;
             detected with :func:`detect_kind` when None. A narrower kind
             than the file's (e.g. ``svm`` for a fine-tuned classifier)
-            drops the other downstream heads, and reports them.
+            drops the other downstream heads, and reports them; ``zeroshot``
+            or ``svm`` on a pretraining file keeps what the official
+            zero-shot and SVM models load from it (see
+            :func:`_narrow_pretrain`).
 
     Returns:
         tuple: ``(new_state_dict, dropped)``: the recon3d tensors (the same
@@ -520,6 +526,8 @@ def official_to_recon3d(state_dict: Mapping[str, torch.Tensor],
     sd = strip_module_prefix(state_dict)
     kind = detect_kind(sd) if kind is None else kind
     _check_kind(kind)
+    if kind in ('zeroshot', 'svm') and _has(sd, (ENCODER_PREFIX, )):
+        return _narrow_pretrain(sd, kind)
     what = f'official ReCon {kind} checkpoint{_hint(sd, kind)}'
     dropped_prefixes = _dropped_prefixes(kind)
     dropped = sorted(k for k in sd if k.startswith(dropped_prefixes))
@@ -533,6 +541,37 @@ def official_to_recon3d(state_dict: Mapping[str, torch.Tensor],
     rows = _rows(kind, st, dims)
     _match(kept, rows, 'official', what)
     return {r.recon3d: kept[r.official] for r in rows}, dropped
+
+
+def _narrow_pretrain(sd: Dict[str, torch.Tensor],
+                     kind: str) -> Tuple[Dict[str, torch.Tensor], List[str]]:
+    """A pretraining file read as ``zeroshot`` or ``svm``.
+
+    The official zero-shot and SVM models load a pretraining checkpoint
+    (the released zero-shot checkpoint is one): its ``MAE_encoder.`` trunk,
+    and for zero-shot ``img_proj`` / ``text_proj``. The whole file is
+    checked as ``pretrain`` first; the decoder, ``cls_proj`` and teachers
+    (and the projections for ``svm``) are reported as dropped.
+
+    Raises:
+        OfficialKeyError: For a file that is not a valid pretraining file,
+            or, for ``zeroshot``, one with neither projection.
+    """
+    official_to_recon3d(sd, 'pretrain')  # validates every key and shape
+    heads = tuple(p for head in _KIND_HEADS[kind]
+                  for p in _OFFICIAL_PREFIXES[head])
+    if kind == 'zeroshot' and not _has(sd, heads):
+        _raise([
+            'no img_proj.* or text_proj.* key: the zero-shot classifier '
+            'needs the projections of a ReCon pretrained with teachers; '
+            'convert this file with --kind pretrain (or --kind svm for its '
+            'encoder)'
+        ], 'official ReCon pretraining checkpoint read as --kind zeroshot')
+    kept = [k for k in sd if k.startswith((ENCODER_PREFIX, ) + heads)]
+    new_sd, _ = official_to_recon3d(
+        {k.removeprefix(ENCODER_PREFIX): sd[k]
+         for k in kept}, kind)
+    return new_sd, sorted(set(sd) - set(kept))
 
 
 def recon3d_to_official(state_dict: Mapping[str, torch.Tensor],
