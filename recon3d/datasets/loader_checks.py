@@ -41,16 +41,25 @@ def dataset_source(dataset) -> str:
 def dataset_classes(dataset) -> Tuple[str, ...]:
     """``metainfo['classes']`` of a (wrapped) dataset, loading it first.
 
+    The first non-empty one of the dataset and of the datasets it wraps,
+    outermost first (see :func:`iter_datasets`), so that a wrapper without
+    metainfo (torch's ``Subset``) gives its dataset's classes.
+
     Args:
         dataset: A dataset or a wrapper of one (``HoldoutSplit``,
             ``ConcatDataset``...).
 
     Returns:
-        tuple: The class names; their count is the number of labels.
+        tuple: The class names, label order; their count is the number of
+        labels. Empty if no dataset has any.
     """
     if hasattr(dataset, 'full_init'):
         dataset.full_init()
-    return tuple(dataset.metainfo.get('classes') or ())
+    for inner in iter_datasets(dataset):
+        classes = (getattr(inner, 'metainfo', None) or {}).get('classes')
+        if classes:
+            return tuple(classes)
+    return ()
 
 
 def check_dataloader(loader: DataLoader,

@@ -1,25 +1,8 @@
 """Hand the evaluated dataset's class names to a zero-shot model."""
-from typing import Sequence
-
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from recon3d.registry import HOOKS
-
-
-def dataset_classes(dataset) -> Sequence[str]:
-    """``metainfo['classes']`` of a dataset or of the dataset it wraps."""
-    seen = 0
-    while dataset is not None and seen < 8:
-        classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
-        if classes:
-            return tuple(classes)
-        inner = getattr(dataset, 'dataset', None)
-        if inner is None and getattr(dataset, 'datasets', None):
-            inner = dataset.datasets[0]
-        dataset, seen = inner, seen + 1
-    raise ValueError('the evaluated dataset has no metainfo["classes"]: '
-                     'set model.class_names in the config')
 
 
 @HOOKS.register_module()
@@ -30,7 +13,7 @@ class ZeroShotClassesHook(Hook):
     ``PointCloudFolder``'s folder names.
 
     A model whose config sets ``class_names`` keeps them; their number must
-    equal the dataset's.
+    equal the dataset's, if it has class names.
     """
 
     priority = 'NORMAL'
@@ -39,13 +22,20 @@ class ZeroShotClassesHook(Hook):
         model = runner.model
         if is_model_wrapper(model):
             model = model.module
+        # Imported when used (as RunChecksHook does): importing the hooks
+        # does not load the datasets.
+        from recon3d.datasets import dataset_classes
         classes = dataset_classes(loop.dataloader.dataset)
         if getattr(model, 'fixed_class_names', False):
-            if len(model.class_names) != len(classes):
+            if classes and len(model.class_names) != len(classes):
                 raise ValueError(
                     f'model.class_names lists {len(model.class_names)} '
                     f'classes, the dataset {len(classes)}')
             return
+        if not classes:
+            raise ValueError('the evaluated dataset has no '
+                             'metainfo["classes"]: set model.class_names in '
+                             'the config')
         model.set_class_names(classes)
 
     def before_val(self, runner) -> None:
