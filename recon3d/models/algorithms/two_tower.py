@@ -34,7 +34,11 @@ class TwoTower(ReCon):
       (``loss_csc_img``, ``loss_csc_text``, SmoothL1).
 
     The two towers share only the grouping (the distillation tower reads
-    the reconstruction tower's groups). The official code of this ablation
+    the reconstruction tower's groups). At least one teacher is required:
+    unlike the ReCon-block's global stream, which shares the encoder's
+    output and gets zero gradients without teachers (see
+    :meth:`ReCon.loss`), a teacher-less distillation tower would be a
+    separate network that nothing trains. The official code of this ablation
     does not run (its teachers lack ``forward_features``); this is the
     model its config describes, built from the registered parts.
 
@@ -50,11 +54,26 @@ class TwoTower(ReCon):
         decoder (dict), rec_head (dict), img_teacher, img_head,
         text_teacher, text_head (dict, optional), data_preprocessor (dict,
         optional): As :class:`ReCon` (no ``smc_head``).
+
+    Raises:
+        ValueError: With an ``smc_head``, or without any teacher (naming
+            the ReCon configuration of masked modelling alone).
     """
 
     def __init__(self, **kwargs) -> None:
         if kwargs.get('smc_head') is not None:
             raise ValueError('TwoTower has no cls token, hence no smc_head')
+        if (kwargs.get('img_teacher') is None
+                and kwargs.get('text_teacher') is None):
+            raise ValueError(
+                'TwoTower needs img_teacher or text_teacher (the official '
+                'ablation distils both): without one, no loss reads its '
+                'distillation tower, which would stay untrained while its '
+                'tokens make the SVM feature. For masked point modelling '
+                'alone (the "Point-MAE†" ablation) pretrain ReCon '
+                'without teachers: configs/recon/pretrain_demo.py with '
+                '--cfg-options model.img_teacher=None model.img_head=None '
+                'model.text_teacher=None model.text_head=None')
         super().__init__(**kwargs)
 
     def extract_feat(self, inputs: Dict[str, torch.Tensor]) -> ReConTokens:
