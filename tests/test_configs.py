@@ -4,7 +4,6 @@ import glob
 import os
 import os.path as osp
 import re
-import shlex
 import subprocess
 import sys
 
@@ -189,48 +188,6 @@ def _check_arch(model, arch):
     for part in (model.backbone, model.neck):
         assert len(part.blocks) == spec['depth']
         assert {b.attn.num_heads for b in part.blocks} == {spec['num_heads']}
-
-
-def _doc_commands():
-    """The ``tools/train.py`` command lines of two docs/configs.md
-    sections."""
-    text = open(osp.join(REPO, 'docs', 'configs.md')).read()
-    commands = []
-    for title in ("## The encoder's size", '## The same from the command'):
-        section = text.split(title)[1].split('\n## ')[0]
-        for block in re.findall(r'```bash\n(.*?)```', section, re.S):
-            for line in block.replace('\\\n', ' ').splitlines():
-                if line.startswith('python tools/train.py'):
-                    commands.append(shlex.split(line)[2:])
-    return commands
-
-
-@pytest.mark.parametrize('argv', _doc_commands(),
-                         ids=lambda a: ' '.join(a[2:])[:40])
-def test_docs_commands_build_and_train(argv, monkeypatch):
-    options = parse_train_args(argv).cfg_options
-    if not any(key.startswith('model.') for key in options):
-        # Only the loop and the loaders change: check the config.
-        monkeypatch.chdir(REPO)
-        cfg = build_train_config(parse_train_args(argv))
-        for key, value in options.items():
-            assert cfg[key.split('.')[0]][key.split('.')[1]] == value, key
-        return
-    cfg, model = _build_from_command(argv, monkeypatch)
-    # What each command asks for is in the config and the model.
-    for key, value in options.items():
-        if key.endswith('._delete_'):
-            continue
-        node = cfg
-        for part in key.split('.'):
-            node = node[part]
-        assert node == value, key
-        if key.startswith('model.arch.'):
-            assert model.arch[key.split('.')[-1]] == value
-        elif key.endswith('_teacher'):
-            assert getattr(model, key.split('.')[-1]) is None
-    _check_arch(model, cfg.model.arch)
-    _one_loss(model, cfg.model.type)
 
 
 @pytest.mark.parametrize('config',

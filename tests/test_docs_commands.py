@@ -18,9 +18,14 @@ How commands are shortened, honestly:
   ``downloads/*.pth``, the tiny CLIP text tower for the teacher weights.
 - ``python tools/*.py`` and ``recon3d`` lines run in this process (the
   same ``main(argv)`` the scripts call); ``--cfg-options`` from
-  :func:`shrink` are appended: tiny encoder (C=32, one block, 8 groups of
-  8), tiny random teachers, 64 points, one epoch, small batches, the
-  sandbox's datasets. ``make_synthetic.py`` writes one shape per class.
+  :func:`shrink` are added: tiny encoder (C=32, one block, 8 groups of
+  8), tiny random teachers (a cached teacher caches a tiny one), 64
+  points, one epoch, small batches, the sandbox's datasets. The
+  command's own options win (an encoder size it sets is kept), except
+  the schedule: one epoch, whatever it asks. ``make_synthetic.py``
+  writes one shape per class.
+- After a ``tools/train.py`` line, the config the run wrote to its work
+  dir must hold every value the command sets.
 - Other lines (``mkdir``, ``cp``, loops) run with bash in the sandbox.
 """
 import glob
@@ -223,6 +228,16 @@ def _tiny_recon():
     return MODELS.build(cfg.model)
 
 
+@pytest.fixture(scope='module', autouse=True)
+def one_thread():
+    """The tiny runs are too small to share between threads: one thread
+    is several times faster on a busy 2-core machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope='module')
 def sandbox(tmp_path_factory):
     from recon3d.utils import register_all_modules
@@ -273,11 +288,18 @@ def shrink(cfg: Config) -> dict:
     if (model.get('rec_head') or {}).get('group_size'):
         opts['model.rec_head.group_size'] = 8
     for key in ('img_teacher', 'text_teacher'):
-        if model.get(key):
-            opts[f'model.{key}'] = dict(
-                TINY_TEACHER,
-                type='OpenCLIPImageTeacher' if key == 'img_teacher' else
-                'OpenCLIPTextTeacher')
+        teacher = model.get(key)
+        if not teacher:
+            continue
+        tiny = dict(TINY_TEACHER, type='OpenCLIPImageTeacher'
+                    if key == 'img_teacher' else 'OpenCLIPTextTeacher')
+        if teacher.get('type') == 'CachedTeacher':
+            # The cache of a tiny teacher, two views per image.
+            opts[f'model.{key}.teacher'] = tiny
+            if teacher.get('num_views'):
+                opts[f'model.{key}.num_views'] = 2
+        else:
+            opts[f'model.{key}'] = tiny
     pre = model.get('data_preprocessor') or {}
     if pre.get('num_points'):
         opts['model.data_preprocessor.num_points'] = 64
@@ -370,15 +392,48 @@ def shortened(argv: List[str]) -> List[str]:
             opts.pop(key)
     if argv[:2] == ['python', 'tools/analysis_tools/benchmark.py']:
         argv += ['--batch-size', '2', '--iters', '1']
+    own = _own_options(argv)
+    if any(k == 'model.arch' or k.startswith('model.arch.') for k in own):
+        # The command sizes the encoder itself: that is what it shows.
+        opts = {k: v for k, v in opts.items()
+                if not k.startswith('model.arch.')}
+    # The schedule stays short whatever the command asks; in every other
+    # key the command's own options win.
+    first = _flat({k: v for k, v in opts.items()
+                   if not k.startswith(FORCED)})
+    last = _flat({k: v for k, v in opts.items() if k.startswith(FORCED)})
+    if '--cfg-options' not in argv:
+        return argv + ['--cfg-options'] + first + last if first + last \
+            else argv
+    at = argv.index('--cfg-options') + 1
+    end = at + len(own)
+    return argv[:at] + first + argv[at:end] + last + argv[end:]
+
+
+#: Keys of :func:`shrink` that win over a command's own options.
+FORCED = ('train_cfg.', )
+
+
+def _own_options(argv: List[str]) -> List[str]:
+    """The keys a command line sets with ``--cfg-options``."""
+    if '--cfg-options' not in argv:
+        return []
+    keys = []
+    for arg in argv[argv.index('--cfg-options') + 1:]:
+        if arg.startswith('-'):
+            break
+        keys.append(arg.split('=', 1)[0])
+    return keys
+
+
+def _flat(opts: dict) -> List[str]:
+    """``key=value`` arguments of ``--cfg-options`` (a dict value is given
+    leaf by leaf)."""
     flat = []
     for key, value in opts.items():
         items = value.items() if isinstance(value, dict) else [(None, value)]
         flat += [f'{key}.{k}={v}' if k else f'{key}={v}' for k, v in items]
-    if '--cfg-options' in argv:
-        # Ours first: the command's own options still win.
-        at = argv.index('--cfg-options') + 1
-        return argv[:at] + flat + argv[at:]
-    return argv + ['--cfg-options'] + flat
+    return flat
 
 
 # ------------------------------------------------------------------- run
@@ -398,6 +453,30 @@ def run_python(argv: List[str]) -> None:
         assert exit_.code in (0, None), f'exit {exit_.code}: {argv}'
     finally:
         sys.argv = saved
+
+
+def check_resolved(argv: List[str], short: List[str]) -> None:
+    """The config that a ``tools/train.py`` run wrote to its work dir
+    holds every value the doc's command sets with ``--cfg-options``
+    (besides the schedule, which the test keeps short)."""
+    from mmengine.config import DictAction
+    config = argv[2]
+    if '--work-dir' in short:
+        work_dir = short[short.index('--work-dir') + 1]
+    else:
+        work_dir = osp.join('work_dirs',
+                            osp.splitext(osp.relpath(config, 'configs'))[0])
+    cfg = Config.fromfile(osp.join(work_dir, osp.basename(config)))
+    own = _own_options(argv)
+    at = argv.index('--cfg-options') + 1 if own else 0
+    for key, text in (arg.split('=', 1) for arg in argv[at:at + len(own)]):
+        if key.endswith('._delete_') or key.startswith(FORCED):
+            continue
+        node = cfg
+        for part in key.split('.'):
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        assert node == DictAction._parse_iterable(text), (
+            f'{shlex.join(argv)}: {key}={node!r} in the run\'s config')
 
 
 #: Shortened tool lines already run (a line shown in two docs runs once).
@@ -421,10 +500,12 @@ def run_block(lines: List[str], sandbox: str) -> None:
         if argv[:1] == ['recon3d'] or argv[:2] and argv[0] == 'python' \
                 and argv[1].startswith('tools/'):
             flush()
-            argv = shortened(argv)
-            if shlex.join(argv) not in _DONE:
-                run_python(argv)
-                _DONE.add(shlex.join(argv))
+            short = shortened(argv)
+            if shlex.join(short) not in _DONE:
+                run_python(short)
+                _DONE.add(shlex.join(short))
+                if argv[:2] == ['python', 'tools/train.py']:
+                    check_resolved(argv, short)
         else:
             shell.append(line)
     flush()
@@ -446,19 +527,7 @@ def _written_configs(path: str, sandbox: str) -> None:
             f.write(body)
 
 
-#: Docs whose shortened runs are not passing here yet (skipped, with the
-#: reason, rather than hidden).
-PENDING = {
-    'docs/configs.md': 'shortened runs not verified yet',
-    'docs/finetune.md': 'shortened runs not verified yet',
-    'docs/get_started.md': 'shortened runs not verified yet',
-    'docs/model_zoo.md': 'shortened runs not verified yet',
-}
-RUN_DOCS = [
-    pytest.param(p, marks=pytest.mark.skip(reason=PENDING[rel(p)]))
-    if rel(p) in PENDING else p for p in DOCS
-    if rel(p) not in ELSEWHERE and doc_blocks(p)
-]
+RUN_DOCS = [p for p in DOCS if rel(p) not in ELSEWHERE and doc_blocks(p)]
 
 
 @pytest.mark.timeout(900)
