@@ -192,7 +192,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         runs = f'{args.warmup} warm-up + {args.iters} timed iterations'
         if not args.skip_train:
             print(f'train step: {runs} ...', flush=True)
-            results['train'] = bench_train(model, train_batch, args, device)
+            results['train'] = bench_train(model, train_batch, args, device,
+                                           cfg.get('optim_wrapper'))
         if not args.skip_inference:
             print(f'inference: {runs} ...', flush=True)
             # predict() reads the points only.

@@ -9,7 +9,9 @@
 optim_wrapper = dict(
     type='OptimWrapper',
     constructor='TeacherAwareOptimWrapperConstructor',
-    optimizer=dict(type='AdamW', lr=5e-4, weight_decay=0.05),
+    # fused=True: PyTorch's one-kernel AdamW (same update; ~4x faster
+    # step than the per-tensor loop on a CPU, see docs/performance.md).
+    optimizer=dict(type='AdamW', lr=5e-4, weight_decay=0.05, fused=True),
     paramwise_cfg=dict(
         norm_decay_mult=0.0,
         bias_decay_mult=0.0,

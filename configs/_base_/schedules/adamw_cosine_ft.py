@@ -16,7 +16,9 @@
 optim_wrapper = dict(
     type='OptimWrapper',
     constructor='TeacherAwareOptimWrapperConstructor',
-    optimizer=dict(type='AdamW', lr=2e-5, weight_decay=0.05),
+    # fused=True: PyTorch's one-kernel AdamW (same update; ~4x faster
+    # step than the per-tensor loop on a CPU, see docs/performance.md).
+    optimizer=dict(type='AdamW', lr=2e-5, weight_decay=0.05, fused=True),
     clip_grad=dict(max_norm=10),
     paramwise_cfg=dict(
         norm_decay_mult=0.0,

@@ -24,9 +24,11 @@ class PreNormBlock(nn.Module):
         self.drop_path = DropPath(drop_path) if drop_path > 0 \
             else nn.Identity()
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """[B, N, C] -> [B, N, C]."""
-        x = x + self.drop_path(self.attn(self.norm1(x)))
+    def forward(self, x: torch.Tensor, start: int = 0) -> torch.Tensor:
+        """``x`` [B, N, C] -> rows ``start:`` of the output,
+        [B, N - start, C] (the other rows are not computed)."""
+        out = self.attn(self.norm1(x), query_start=start)
+        x = x[:, start:] + self.drop_path(out)
         return x + self.drop_path(self.mlp(self.norm2(x)))
 
 
@@ -37,7 +39,8 @@ class PointMAEDecoder(BaseModule):
     The visible tokens are followed by one ``mask_token`` per masked group;
     positions (``pos_embed`` of the visible centres, then of the masked
     centres, each in original order) are re-added before every block. The
-    masked tokens' outputs go through ``norm``.
+    masked tokens' outputs go through ``norm``; the last block computes
+    only those (its other rows are never read).
 
     Args:
         embed_dims (int): C. Defaults to 384.
@@ -102,7 +105,9 @@ class PointMAEDecoder(BaseModule):
         M = mask_pos.size(1)
         x = torch.cat([visible, self.mask_token.expand(B, M, -1)], dim=1)
         pos = torch.cat([vis_pos, mask_pos], dim=1)
-        for block in self.blocks:
-            x = block(x + pos)
-        # x[:, V:], not x[:, -M:]: with M = 0 the latter is every token.
-        return self.norm(x[:, V:])
+        # Only the masked tokens' outputs are read: the last block computes
+        # just those rows (x[:, V:], not x[:, -M:]: with M = 0 the latter
+        # is every token).
+        for j, block in enumerate(self.blocks):
+            x = block(x + pos, start=V if j == len(self.blocks) - 1 else 0)
+        return self.norm(x if len(self.blocks) else x[:, V:])

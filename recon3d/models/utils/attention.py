@@ -33,9 +33,19 @@ class SelfAttention(nn.Module):
         self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=False)
         self.proj = nn.Linear(embed_dims, embed_dims)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """[B, N, C] -> [B, N, C]."""
-        q, k, v = self.qkv(x).chunk(3, dim=-1)
+    def forward(self, x: torch.Tensor, query_start: int = 0) -> torch.Tensor:
+        """``x`` [B, N, C] -> [B, N - query_start, C].
+
+        With ``query_start`` > 0 only the tokens from that index on are
+        queries (every token is still a key and a value): the rows of the
+        full output from ``query_start`` on, without computing the others.
+        """
+        if query_start:
+            C = x.size(-1)
+            q = F.linear(x[:, query_start:], self.qkv.weight[:C])
+            k, v = F.linear(x, self.qkv.weight[C:]).chunk(2, dim=-1)
+        else:
+            q, k, v = self.qkv(x).chunk(3, dim=-1)
         q, k, v = (_split_heads(t, self.num_heads) for t in (q, k, v))
         out = F.scaled_dot_product_attention(q, k, v)
         return self.proj(_merge_heads(out))

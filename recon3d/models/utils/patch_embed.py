@@ -47,9 +47,19 @@ class PointPatchEmbed(nn.Module):
     ``first_conv``: Conv(3→128)–BN–ReLU–Conv(128→256), max over K;
     ``second_conv`` on [global 256, per-point 256]: Conv(512→512)–BN–ReLU–
     Conv(512→C), max over K. Parameters are stored as 1×1 ``Conv1d`` (the
-    official layout) but applied as matmuls on channel-last tensors, and the
-    broadcast global half of the 512-channel concatenation is multiplied
-    once per patch instead of once per point: the same function, less work.
+    official layout) but applied as matmuls on channel-last tensors; the
+    same function, less work:
+
+    - the broadcast global half of the 512-channel concatenation is
+      multiplied once per patch instead of once per point;
+    - the per-point half of ``Conv(512→512)`` follows ``Conv(128→256)``
+      with nothing in between, so the two are applied as one
+      ``128→512`` matmul with the product of their weights (half the
+      multiply-adds of the largest layer, forward and backward; the
+      256-channel features are still computed for their max-pool);
+    - the max-pools are ``torch.max`` over K, as officially (its backward
+      sends each gradient to the one selected point, much cheaper than
+      ``amax``'s tie-sharing backward).
 
     Args:
         embed_dims (int): Output channels C.
@@ -86,12 +96,15 @@ class PointPatchEmbed(nn.Module):
         """
         conv1, bn1, _, conv2 = self.first_conv
         conv3, bn2, _, conv4 = self.second_conv
-        x = F.relu(_bn(bn1, _pointwise(conv1, neighborhood)))
-        x = _pointwise(conv2, x)  # [B, G, K, 256]
-        pooled = x.amax(dim=2, keepdim=True)  # [B, G, 1, 256]
-        w = conv3.weight.squeeze(-1)  # [512, 512]: [:, :256] sees `pooled`
-        x = F.linear(x, w[:, 256:]) + F.linear(pooled, w[:, :256], conv3.bias)
+        h = F.relu(_bn(bn1, _pointwise(conv1, neighborhood)))  # [.., 128]
+        w2 = conv2.weight.squeeze(-1)  # [256, 128]
+        pooled = F.linear(h, w2, conv2.bias).max(dim=2, keepdim=True)[0]
+        w3 = conv3.weight.squeeze(-1)  # [512, 512]: [:, :256] sees `pooled`
+        w3_point = w3[:, 256:]
+        # conv3(per-point conv2(h)) as one matmul: W3p (W2 h + b2)
+        x = F.linear(h, w3_point @ w2, w3_point @ conv2.bias)
+        x = x + F.linear(pooled, w3[:, :256], conv3.bias)  # [B, G, K, 512]
         x = F.relu(_bn(bn2, x))
         if keep is not None:
             x = gather_groups(x, keep)  # [B, V, K, 512]
-        return _pointwise(conv4, x).amax(dim=2)
+        return _pointwise(conv4, x).max(dim=2)[0]

@@ -184,7 +184,8 @@ def compare_variants(cfg: Config,
                              amp if switch == 'bf16' else None,
                              switch == 'compile'))
         benches = [
-            TrainBench(model, b, device, dtype, stages=not compiled)
+            TrainBench(model, b, device, dtype, stages=not compiled,
+                       optim_wrapper=live.get('optim_wrapper'))
             for _, model, b, dtype, compiled in variants
         ]
         for bench, (_, _, _, _, compiled) in zip(benches, variants):

@@ -149,8 +149,21 @@ def autocast(device: torch.device, dtype: Optional[str]):
     return torch.autocast(device.type, dtype=getattr(torch, dtype))
 
 
+def build_optimizer(model: nn.Module,
+                    optim_wrapper: Optional[dict]) -> torch.optim.Optimizer:
+    """The optimizer training would use: ``optim_wrapper`` (a config's
+    ``optim_wrapper``, its parameter groups and optimizer arguments
+    included) built for ``model``; plain AdamW lr 5e-4, wd .05 without one.
+    """
+    if not optim_wrapper:
+        params = [p for p in model.parameters() if p.requires_grad]
+        return torch.optim.AdamW(params, lr=5e-4, weight_decay=0.05)
+    from mmengine.optim import build_optim_wrapper
+    return build_optim_wrapper(model, copy.deepcopy(optim_wrapper)).optimizer
+
+
 class TrainBench:
-    """Timed train steps of one model (AdamW as in the configs).
+    """Timed train steps of one model, with the config's optimizer.
 
     Args:
         model (nn.Module): The model (train mode is set).
@@ -160,6 +173,8 @@ class TrainBench:
             GradScaler.
         stages (bool): Time the stages (:func:`instrument`); off for
             compiled models, whose hooks would break the graphs.
+        optim_wrapper (dict, optional): The config's ``optim_wrapper``
+            (:func:`build_optimizer`).
     """
 
     def __init__(self,
@@ -167,13 +182,12 @@ class TrainBench:
                  batch: Dict[str, Any],
                  device: torch.device,
                  amp_dtype: Optional[str] = None,
-                 stages: bool = True) -> None:
+                 stages: bool = True,
+                 optim_wrapper: Optional[dict] = None) -> None:
         self.model, self.batch, self.device = model, batch, device
         self.amp_dtype = amp_dtype
         self.stages = stages
-        params = [p for p in model.parameters() if p.requires_grad]
-        self.optimizer = torch.optim.AdamW(params, lr=5e-4,
-                                           weight_decay=0.05)
+        self.optimizer = build_optimizer(model, optim_wrapper)
         self.scaler = torch.amp.GradScaler(device.type) \
             if amp_dtype == 'float16' else None
         self.timer = StageTimer(sync=device.type == 'cuda')
@@ -220,14 +234,17 @@ class TrainBench:
                             self.step_times, batch_size, memory or {})
 
 
-def bench_train(model: nn.Module, batch: Dict[str, Any], args,
-                device: torch.device) -> Dict[str, Any]:
+def bench_train(model: nn.Module,
+                batch: Dict[str, Any],
+                args,
+                device: torch.device,
+                optim_wrapper: Optional[dict] = None) -> Dict[str, Any]:
     """Time ``args.iters`` train steps after ``args.warmup`` untimed ones.
     """
     amp = None
     if args.amp:
         amp = 'float16' if device.type == 'cuda' else 'bfloat16'
-    bench = TrainBench(model, batch, device, amp)
+    bench = TrainBench(model, batch, device, amp, optim_wrapper=optim_wrapper)
     with MemoryMeter(device) as memory:
         for i in range(args.warmup + args.iters):
             if i == args.warmup:
