@@ -8,6 +8,7 @@ import torch
 from mmengine.config import Config
 
 import recon3d.models.backbones.point_transformer as point_transformer
+import recon3d.utils.benchmark as bench_lib
 from recon3d.models.utils import group_points
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -105,19 +106,19 @@ def test_instrument_restores_on_error():
     cfg = Config.fromfile(CONFIG)
     cfg.merge_from_dict(bench.parse_args(
         [CONFIG, '--cfg-options', *TINY, *TINY_TEACHERS]).cfg_options)
-    model = bench.build_model(cfg, False, torch.device('cpu'))
+    model = bench_lib.build_model(cfg, False, torch.device('cpu'))
     hooks_before = {
         name: (len(m._forward_hooks), len(m._forward_pre_hooks))
         for name, m in model.named_modules()
     }
-    timer = bench.StageTimer(sync=False)
+    timer = bench_lib.StageTimer(sync=False)
     with pytest.raises(RuntimeError, match='boom'):
-        with bench.instrument(model, timer):
+        with bench_lib.instrument(model, timer):
             assert point_transformer.group_points is not group_points
             assert 'loss' in vars(model.rec_head)
             raise RuntimeError('boom')
     assert point_transformer.group_points is group_points
-    for name in bench.LOSS_HEADS:
+    for name in bench_lib.LOSS_HEADS:
         head = getattr(model, name)
         assert head is None or 'loss' not in vars(head)
     assert hooks_before == {
@@ -130,14 +131,14 @@ def test_defaults_follow_the_config():
     bench = load_tool()
     cfg = Config.fromfile(CONFIG)
     args = bench.parse_args([CONFIG])
-    bench.fill_defaults(args, cfg)
+    bench_lib.fill_defaults(args, cfg)
     assert args.batch_size == cfg.train_dataloader.batch_size
     assert args.num_points == cfg.model.data_preprocessor.num_points
     assert args.img_size == 224
     # The preprocessor samples down, never up.
     with pytest.raises(ValueError, match='model.data_preprocessor'):
-        bench.fill_defaults(bench.parse_args([CONFIG, '--num-points', '8']),
-                            cfg)
+        bench_lib.fill_defaults(
+            bench.parse_args([CONFIG, '--num-points', '8']), cfg)
 
 
 def test_benchmark_compare_live_cached_switches(tmp_path):

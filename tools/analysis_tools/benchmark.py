@@ -20,18 +20,9 @@ import os
 import os.path as osp
 from typing import Any, Dict, List, Optional
 
-import torch
-from mmengine.config import Config, DictAction
-
-from recon3d.utils import register_all_modules
-from recon3d.utils.benchmark import (LOSS_HEADS, TEACHERS,  # noqa: F401
-                                     StageTimer, bench_inference,
-                                     bench_point_ops, bench_train,
-                                     build_model, compare_variants,
-                                     count_params, fill_defaults, instrument,
-                                     make_batch, print_compare,
-                                     print_point_ops, print_report)
-from recon3d.utils.benchmark.report import device_name
+# torch and the benchmark package load once the arguments are parsed
+# (--help answers at once).
+from recon3d.cli.run_args import DictAction
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -65,7 +56,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--device',
         choices=['cpu', 'cuda'],
-        default='cuda' if torch.cuda.is_available() else 'cpu',
         help='default: cuda when available')
     parser.add_argument(
         '--amp',
@@ -127,6 +117,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         'model.img_teacher._delete_=True model.img_teacher.type=...')
     parser.add_argument('--json', help='also write the results to this file')
     args = parser.parse_args(argv)
+    import torch
+    if args.device is None:
+        args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
     if args.iters < 1 or args.warmup < 0:
         parser.error('--iters must be >= 1 and --warmup >= 0')
     if args.device == 'cuda' and not torch.cuda.is_available():
@@ -148,6 +141,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     """Run the benchmark; return the results (also printed)."""
     args = parse_args(argv)
+    import torch
+    from mmengine.config import Config
+
+    from recon3d.utils import register_all_modules
+    from recon3d.utils.benchmark import (
+        TEACHERS, bench_inference, bench_point_ops, bench_train, build_model,
+        compare_variants, count_params, fill_defaults, make_batch,
+        print_compare, print_point_ops, print_report)
+    from recon3d.utils.benchmark.report import device_name
     register_all_modules()
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
