@@ -18,19 +18,11 @@ import os.path as osp
 import sys
 import time
 
-import torch
-from mmengine.config import Config
-from mmengine.runner import Runner
 from rich.console import Console
 from rich.table import Table
 
-from recon3d.apis import evaluate_svm
-from recon3d.engine import quiet_terminal
-from recon3d.datasets.synthetic import write_shapenet55
-from recon3d.models.teachers import build_config_caches, use_teacher_cache
-from recon3d.registry import MODELS
-from recon3d.utils import register_all_modules
-
+# torch and recon3d load in the functions that use them: --help answers
+# at once.
 DEMO_CONFIG = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                        'configs', 'recon', 'pretrain_demo.py')
 
@@ -60,6 +52,7 @@ def ensure_data(args, console: Console) -> None:
     if osp.isfile(osp.join(args.data_root, 'shapenet55.json')):
         console.print(f'Using the generated data in {args.data_root}')
         return
+    from recon3d.datasets.synthetic import write_shapenet55
     console.print(f'Writing generated shapes to {args.data_root} ...')
     start = time.time()
     write_shapenet55(
@@ -73,6 +66,16 @@ def ensure_data(args, console: Console) -> None:
 
 def main(argv=None):
     args = parse_args(argv)
+    import torch
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    from recon3d.apis import evaluate_svm
+    from recon3d.engine import quiet_terminal
+    from recon3d.models.teachers import (build_config_caches,
+                                         use_teacher_cache)
+    from recon3d.registry import MODELS
+    from recon3d.utils import register_all_modules
     register_all_modules()
     console = Console()
     ensure_data(args, console)

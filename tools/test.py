@@ -26,14 +26,8 @@ import json
 import os.path as osp
 from typing import List
 
-import numpy as np
-from mmengine.config import ConfigDict
-from mmengine.runner import Runner
-
-from recon3d.apis.training import (add_run_args, build_train_config,
-                                    parse_run_args)
-from recon3d.engine import RunError, setup_launcher
-from recon3d.utils import find_missing_inputs, register_all_modules
+# Only the light parsers here: --help answers before torch loads.
+from recon3d.cli.run_args import add_run_args, parse_run_args
 
 
 def parse_args(argv=None):
@@ -72,6 +66,10 @@ def build_test_config(args):
     """The config of the test run (the train config's leaves, the
     checkpoint as ``load_from``, voting from the flags: with ``--votes``,
     the model is the config's ``tta_model`` around its ``model``)."""
+    from mmengine.config import ConfigDict
+
+    from recon3d.apis.training import build_train_config
+    from recon3d.engine import setup_launcher
     ns = argparse.Namespace(
         config=args.config, cfg_options=args.cfg_options,
         work_dir=args.work_dir, amp=False, resume=None, no_validate=False,
@@ -116,6 +114,7 @@ def add_show_hook(cfg, show_dir: str) -> None:
 
 def print_table(title: str, runs: List[dict], votes: int) -> dict:
     """Rich table of the runs; returns the summary."""
+    import numpy as np
     from rich.console import Console
     from rich.table import Table
     keys = sorted(runs[0])
@@ -147,6 +146,9 @@ def print_table(title: str, runs: List[dict], votes: int) -> dict:
 
 def main(argv=None):
     args = parse_args(argv)
+    from mmengine.runner import Runner
+
+    from recon3d.utils import find_missing_inputs, register_all_modules
     register_all_modules()
     cfg = build_test_config(args)
     missing = find_missing_inputs(cfg)
@@ -169,6 +171,8 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad options answer before torch loads
+    from recon3d.engine import RunError
     try:
         main()
     except RunError as err:  # one line, no traceback; exit status 1

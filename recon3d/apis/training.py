@@ -5,16 +5,17 @@ the few-shot and multi-seed analysis tools) shares one command line and
 one config logic.
 """
 import argparse
-import os
 import os.path as osp
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
+# The parsers live in a light module (no torch) so that the tools answer
+# ``--help`` at once; they are part of this API too.
+from recon3d.cli.run_args import (add_reliability_args, add_run_args,
+                                  parse_run_args, parse_train_args)
 
-from recon3d.engine import (check_config_keys, check_loaders,
-                            resume_checkpoint, setup_amp, setup_launcher)
-from recon3d.utils import find_missing_inputs, register_all_modules
+if TYPE_CHECKING:
+    from mmengine.config import Config
+    from mmengine.runner import Runner
 
 __all__ = [
     'parse_train_args', 'add_run_args', 'parse_run_args',
@@ -22,81 +23,12 @@ __all__ = [
 ]
 
 
-def parse_train_args(argv=None) -> argparse.Namespace:
-    """Parse the command line of ``tools/train.py``."""
-    parser = argparse.ArgumentParser(description='Train a recon3d model')
-    parser.add_argument('config', help='config file path')
-    parser.add_argument('--work-dir', help='where logs and checkpoints go')
-    parser.add_argument(
-        '--resume',
-        nargs='?',
-        type=str,
-        const='auto',
-        help='resume from the latest checkpoint in the work dir ("auto", '
-        'the default when the flag is given alone) or from PATH')
-    parser.add_argument(
-        '--amp',
-        action='store_true',
-        help='mixed precision: AmpOptimWrapper on GPU, bfloat16 autocast '
-        'on CPU')
-    parser.add_argument(
-        '--auto-scale-lr',
-        action='store_true',
-        help='scale the lr by total batch size / '
-        'auto_scale_lr.base_batch_size')
-    parser.add_argument(
-        '--no-validate',
-        action='store_true',
-        help='do not evaluate during training')
-    add_run_args(parser)
-    return parse_run_args(parser, argv)
-
-
-def add_run_args(parser: argparse.ArgumentParser) -> None:
-    """The options every run tool shares: ``--cfg-options``,
-    ``--launcher``, the reliability options and ``--local-rank``."""
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config leaves, e.g. train_dataloader.batch_size=8')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm'],
-        default='none',
-        help='job launcher')
-    add_reliability_args(parser)
-    # torchrun sets LOCAL_RANK; older launchers pass --local-rank.
-    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
-
-
-def parse_run_args(parser: argparse.ArgumentParser,
-                   argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    """Parse ``argv`` with a parser that has :func:`add_run_args`, and set
-    ``LOCAL_RANK`` from ``--local-rank`` unless the launcher did."""
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
-
-
-def add_reliability_args(parser: argparse.ArgumentParser) -> None:
-    """``--unsafe-pickle`` and ``--strict-config`` (docs/reliability.md)."""
-    parser.add_argument(
-        '--unsafe-pickle',
-        action='store_true',
-        help='allow a full unpickling of checkpoint files that the safe '
-        'loader refuses (runs code from the file: only for files you '
-        'trust); same as unsafe_pickle=True in the config')
-    parser.add_argument(
-        '--strict-config',
-        action='store_true',
-        help='fail (instead of warning) on a top-level config key that '
-        'looks like a misspelling of one the Runner reads')
-
-
-def build_train_config(args: argparse.Namespace) -> Config:
+def build_train_config(args: argparse.Namespace) -> 'Config':
     """The config after the command-line overrides of ``tools/train.py``.
     """
+    from mmengine.config import Config
+
+    from recon3d.engine import check_config_keys, setup_amp, setup_launcher
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
@@ -135,7 +67,7 @@ def build_train_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def train(argv: Optional[Sequence[str]] = None) -> Runner:
+def train(argv: Optional[Sequence[str]] = None) -> 'Runner':
     """Run ``tools/train.py`` with ``argv`` (None: ``sys.argv``).
 
     The analysis tools call this in-process, once per fold or seed.
@@ -151,6 +83,10 @@ def train(argv: Optional[Sequence[str]] = None) -> Runner:
             typo under ``--strict-config`` (docs/reliability.md).
     """
     args = parse_train_args(argv)
+    from mmengine.runner import Runner
+
+    from recon3d.engine import check_loaders, resume_checkpoint
+    from recon3d.utils import find_missing_inputs, register_all_modules
     register_all_modules()
     cfg = build_train_config(args)
     missing = find_missing_inputs(cfg)

@@ -20,12 +20,8 @@ import shlex
 import sys
 from typing import Dict, List, Optional
 
-import torch
-from mmengine.config import Config, DictAction
-from mmengine.dist import get_dist_info, init_dist
-
-from recon3d.models.teachers import build_config_caches, cached_teachers
-from recon3d.utils import register_all_modules
+# torch and the teachers load once the arguments are parsed.
+from recon3d.cli.run_args import DictAction
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -75,6 +71,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, dict]:
     args = parse_args(argv)
+    import torch
+    from mmengine.config import Config
+    from mmengine.dist import get_dist_info, init_dist
+
+    from recon3d.models.teachers import build_config_caches, cached_teachers
+    from recon3d.utils import register_all_modules
     register_all_modules()
     cfg = Config.fromfile(args.config)
     if args.cfg_options:

@@ -18,11 +18,11 @@ import os.path as osp
 import re
 
 import numpy as np
-from mmengine.config import DictAction
 from rich.console import Console
 from rich.table import Table
 
-from recon3d.apis import train
+# The light parser pieces only: torch loads once a run starts.
+from recon3d.cli.run_args import DictAction
 
 
 def parse_setting(text: str):
@@ -60,6 +60,7 @@ def run_fold(args, way, shot, fold):
                  f'{loader}.dataset.shot={shot}',
                  f'{loader}.dataset.fold={fold}']
     argv += [f'{k}={v}' for k, v in args.cfg_options.items()]
+    from recon3d.apis import train
     runner = train(argv)
     history = runner.message_hub.get_scalar('val/accuracy/top1').data[0]
     return float(np.max(history)), float(history[-1])

@@ -14,11 +14,11 @@ import csv
 import os.path as osp
 
 import numpy as np
-from mmengine.config import DictAction
 from rich.console import Console
 from rich.table import Table
 
-from recon3d.apis import train
+# The light parser pieces only: torch loads once a run starts.
+from recon3d.cli.run_args import DictAction
 
 
 def parse_args(argv=None):
@@ -34,6 +34,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    from recon3d.apis import train
     rows = []
     for seed in args.seeds:
         argv = [args.config, '--work-dir',
