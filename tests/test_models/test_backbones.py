@@ -160,6 +160,40 @@ def test_patch_embed_equals_official_conv1d(train):
         torch.testing.assert_close(p.grad, p2.grad, rtol=0, atol=1e-10, msg=k)
 
 
+@pytest.mark.parametrize('train,momentum', [(True, 0.1), (True, None),
+                                             (False, 0.1)])
+def test_patch_embed_keep_equals_full_embedding_rows(train, momentum):
+    """``keep``: the rows of the full embedding, with the BatchNorm batch
+    statistics, running statistics and gradients of the full embedding."""
+    gen = torch.Generator().manual_seed(5)
+    pe = randomize_(PointPatchEmbed(24).double(), seed=5)
+    for m in pe.modules():
+        if isinstance(m, nn.BatchNorm1d):
+            m.momentum = momentum
+    full = copy.deepcopy(pe)
+    pe.train(train)
+    full.train(train)
+    nb = torch.randn(3, 7, 6, 3, generator=gen, dtype=torch.float64) * 2 + 1
+    keep = torch.stack([torch.randperm(7, generator=gen)[:3].sort()[0]
+                        for _ in range(3)])
+    nb_full = nb.clone().requires_grad_(True)
+    nb.requires_grad_(True)
+    out = pe(nb, keep=keep)
+    expected = full(nb_full)[torch.arange(3)[:, None], keep]
+    torch.testing.assert_close(out, expected, rtol=0, atol=1e-10)
+    for (k, v), (_, v2) in zip(pe.state_dict().items(),
+                               full.state_dict().items()):
+        torch.testing.assert_close(v, v2, rtol=0, atol=1e-12, msg=k)
+    w = torch.randn(out.shape, generator=gen, dtype=torch.float64)
+    (out * w).sum().backward()
+    (expected * w).sum().backward()
+    torch.testing.assert_close(nb.grad, nb_full.grad, rtol=0, atol=1e-10)
+    for (k, p), (_, p2) in zip(pe.named_parameters(),
+                               full.named_parameters()):
+        torch.testing.assert_close(p.grad, p2.grad, rtol=0, atol=1e-10,
+                                   msg=k)
+
+
 # ------------------------------------------------------------ the backbone
 def build_backbone(**kw):
     cfg = dict(type='PointTransformer', **TINY)

@@ -41,6 +41,62 @@ def _bn(bn: nn.BatchNorm1d, x: torch.Tensor) -> torch.Tensor:
     return bn(x.reshape(-1, x.size(-1))).reshape(x.shape)
 
 
+def _moments(h: torch.Tensor, glob: torch.Tensor, weight: torch.Tensor,
+             bias: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel mean and biased variance of ``x = h Wᵀ + b + glob``
+    over every point, without computing ``x``.
+
+    ``x[b, g, k] = W h[b, g, k] + b + glob[b, g]``; with ``h̃ = h − mean(h)``
+    and ``g̃ = glob − mean(glob)`` (every group has K points),
+    ``var = diag(W Cov(h) Wᵀ) + 2·mean(W h̃ ∘ g̃) + mean(g̃²)``: the same
+    moments BatchNorm computes from ``x``, from the 128-wide ``h`` instead
+    of the 512-wide ``x``.
+
+    Args:
+        h (Tensor): [B, G, K, D].
+        glob (Tensor): [B, G, 1, C], one row per group.
+        weight (Tensor): [C, D].
+        bias (Tensor): [C].
+
+    Returns:
+        tuple: mean [C] and variance [C].
+    """
+    D = h.size(-1)
+    n = h.numel() // D
+    mean_h = h.reshape(-1, D).mean(0)
+    ht = h - mean_h  # [B, G, K, D]
+    cov = ht.reshape(-1, D).t() @ ht.reshape(-1, D) / n  # [D, D]
+    per_group = ht.sum(2).reshape(-1, D)  # [B·G, D]
+    glob = glob.reshape(-1, glob.size(-1))  # [B·G, C]
+    mean_g = glob.mean(0)
+    gt = glob - mean_g
+    mean = weight @ mean_h + bias + mean_g
+    var = ((weight @ cov) * weight).sum(1) \
+        + 2 * (F.linear(per_group, weight) * gt).sum(0) / n \
+        + gt.square().mean(0)
+    return mean, var
+
+
+def _bn_train(bn: nn.BatchNorm1d, x: torch.Tensor, mean: torch.Tensor,
+              var: torch.Tensor, n: int) -> torch.Tensor:
+    """Training-mode BatchNorm of ``x`` [..., C] with batch statistics
+    ``mean``/``var`` [C] of ``n`` positions given (not taken from ``x``);
+    running statistics updated as :class:`torch.nn.BatchNorm1d` does."""
+    if bn.track_running_stats:
+        with torch.no_grad():
+            bn.num_batches_tracked.add_(1)
+            momentum = bn.momentum if bn.momentum is not None \
+                else 1.0 / float(bn.num_batches_tracked)
+            bn.running_mean.mul_(1 - momentum).add_(momentum * mean)
+            bn.running_var.mul_(1 - momentum).add_(momentum * n / (n - 1) *
+                                                   var)
+    scale = torch.rsqrt(var + bn.eps)
+    if bn.affine:
+        scale = scale * bn.weight
+    x = (x - mean) * scale
+    return x + bn.bias if bn.affine else x
+
+
 class PointPatchEmbed(nn.Module):
     """Mini-PointNet shared over patches (the official ``Encoder``).
 
@@ -59,7 +115,11 @@ class PointPatchEmbed(nn.Module):
       256-channel features are still computed for their max-pool);
     - the max-pools are ``torch.max`` over K, as officially (its backward
       sends each gradient to the one selected point, much cheaper than
-      ``amax``'s tie-sharing backward).
+      ``amax``'s tie-sharing backward);
+    - with ``keep`` (pretraining's visible groups) in training mode, the
+      second BatchNorm's statistics over all groups come from the moments
+      of the 128-channel features (:func:`_moments`) and the 512-channel
+      layer, its BatchNorm and ReLU run for the kept groups only.
 
     Args:
         embed_dims (int): Output channels C.
@@ -82,14 +142,11 @@ class PointPatchEmbed(nn.Module):
 
         Args:
             neighborhood (Tensor): [B, G, K, 3].
-            keep (LongTensor, optional): [B, V] groups to embed. Every
-                group still goes through both BatchNorms (their batch
-                statistics are those of all groups, as when embedding all);
-                only the last 1×1 conv and the max-pool, which act on each
-                group alone, run for the kept groups: the result is the
-                full embedding's rows ``keep``, for about a third less work
-                at the pretraining mask ratio (the last conv holds half of
-                the multiply-adds).
+            keep (LongTensor, optional): [B, V] groups to embed. The
+                result is the full embedding's rows ``keep``, BatchNorm
+                statistics (and running statistics) those of all groups,
+                as when embedding all; what acts on each group alone runs
+                for the kept groups only.
 
         Returns:
             Tensor: [B, G, C], or [B, V, C] with ``keep``.
@@ -102,9 +159,16 @@ class PointPatchEmbed(nn.Module):
         w3 = conv3.weight.squeeze(-1)  # [512, 512]: [:, :256] sees `pooled`
         w3_point = w3[:, 256:]
         # conv3(per-point conv2(h)) as one matmul: W3p (W2 h + b2)
-        x = F.linear(h, w3_point @ w2, w3_point @ conv2.bias)
-        x = x + F.linear(pooled, w3[:, :256], conv3.bias)  # [B, G, K, 512]
-        x = F.relu(_bn(bn2, x))
-        if keep is not None:
-            x = gather_groups(x, keep)  # [B, V, K, 512]
-        return _pointwise(conv4, x).max(dim=2)[0]
+        weight, bias = w3_point @ w2, w3_point @ conv2.bias
+        glob = F.linear(pooled, w3[:, :256], conv3.bias)  # [B, G, 1, 512]
+        if keep is None:
+            x = _bn(bn2, F.linear(h, weight, bias) + glob)
+        else:
+            stats = bn2.training or not bn2.track_running_stats
+            if stats:  # batch statistics of all groups
+                mean, var = _moments(h, glob, weight, bias)
+            h, glob = gather_groups(h, keep), gather_groups(glob, keep)
+            x = F.linear(h, weight, bias) + glob  # [B, V, K, 512]
+            x = _bn_train(bn2, x, mean, var, neighborhood[..., 0].numel()) \
+                if stats else _bn(bn2, x)
+        return _pointwise(conv4, F.relu(x)).max(dim=2)[0]
