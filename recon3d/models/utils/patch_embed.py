@@ -161,8 +161,11 @@ class PointPatchEmbed(nn.Module):
         # conv3(per-point conv2(h)) as one matmul: W3p (W2 h + b2)
         weight, bias = w3_point @ w2, w3_point @ conv2.bias
         glob = F.linear(pooled, w3[:, :256], conv3.bias)  # [B, G, 1, 512]
-        if keep is None:
+        # (a SyncBatchNorm, e.g. mmengine's sync_bn, keeps the plain path)
+        if keep is None or type(bn2) is not nn.BatchNorm1d:
             x = _bn(bn2, F.linear(h, weight, bias) + glob)
+            if keep is not None:
+                x = gather_groups(x, keep)  # [B, V, K, 512]
         else:
             stats = bn2.training or not bn2.track_running_stats
             if stats:  # batch statistics of all groups
