@@ -150,7 +150,8 @@ def main(argv=None):
     for name, value in sorted(losses.items()):
         table.add_row(f'final {name}', f'{value:.4f}')
     console.print(table)
-    console.print(f'checkpoint: {ckpt if osp.exists(ckpt) else runner.work_dir}')
+    console.print('checkpoint: ' +
+                  (ckpt if osp.exists(ckpt) else runner.work_dir))
     console.print(f'reconstruction pictures: {vis_dir}')
     console.print('Teachers are tiny open_clip networks with RANDOM weights '
                   '(no download here). The text teacher gives one fixed code '

@@ -2,7 +2,8 @@
 
 Example:
     python tools/train.py configs/recon/pretrain.py
-    python tools/train.py configs/recon/pretrain_demo.py --work-dir work_dirs/demo
+    python tools/train.py configs/recon/pretrain_demo.py \
+        --work-dir work_dirs/demo
     bash tools/dist_train.sh configs/recon/pretrain.py 8
 
 Bad checkpoints, a non-finite loss, a config typo with --strict-config, or
