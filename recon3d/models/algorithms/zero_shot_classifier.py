@@ -32,6 +32,17 @@ def _teacher_error(err: Exception) -> ZeroShotTeacherError:
     return ZeroShotTeacherError(f'{err}\n{TEACHER_HINT}')
 
 
+def build_seeded(cfg: dict, seed: Optional[int]) -> torch.nn.Module:
+    """Build a teacher whose random init is drawn after
+    ``torch.manual_seed(seed)``, as the teacher caches build theirs, without
+    changing the global random state (``seed=None``: drawn from it)."""
+    if seed is None:
+        return TEACHERS.build(cfg)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return TEACHERS.build(cfg)
+
+
 @MODELS.register_module()
 class ZeroShotClassifier(BaseModel):
     """Zero-shot point-cloud classification (the official
@@ -87,6 +98,14 @@ class ZeroShotClassifier(BaseModel):
         class_names (Sequence[str], optional): Class names, label order.
         prompt_names (Mapping[str, str], optional): Class name -> prompt
             text; names not listed are used as they are.
+        teacher_seed (int, optional): Seed of the text teacher's random
+            weights (``pretrained=None``, the tiny demo teacher). The
+            teacher caches draw them after ``torch.manual_seed(seed)``
+            (``use_teacher_cache(seed=0)``, as ``tools/demo.py``), so the
+            same seed rebuilds the teacher the demo was pretrained with;
+            the global random state is left as it was. None draws them
+            from the global random state. Pretrained weights replace the
+            random ones either way. Defaults to 0.
         data_preprocessor (dict, optional): Defaults to
             ``PointDataPreprocessor`` without sampling.
         init_cfg (dict, optional): Unused by default; checkpoints load with
@@ -109,6 +128,7 @@ class ZeroShotClassifier(BaseModel):
                  fps_points: Optional[int] = None,
                  class_names: Optional[Sequence[str]] = None,
                  prompt_names: Optional[Mapping[str, str]] = None,
+                 teacher_seed: Optional[int] = 0,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
                  arch: Union[str, dict] = 'base') -> None:
@@ -132,7 +152,7 @@ class ZeroShotClassifier(BaseModel):
         cfgs['neck'].setdefault('stop_grad', False)
         self.neck = NECKS.build(cfgs['neck'])
         try:
-            self.text_teacher = TEACHERS.build(text_teacher)
+            self.text_teacher = build_seeded(text_teacher, teacher_seed)
         except (OSError, RuntimeError, KeyError, ValueError) as err:
             raise _teacher_error(err) from err
         width = self.text_teacher.out_channels
