@@ -2,11 +2,12 @@
 # (docs/finetune.md writes them to data/demo/ModelNet40) with the encoder
 # pretrained by `make demo` (configs/recon/pretrain_demo.py) and the same
 # tiny text teacher with RANDOM weights (one template, as in that
-# pretraining): class names are the generator's, read from the shape-name
-# file. The demo's image teacher is random too, so the point feature is the
-# text projection alone (feature='text'). Demo trunk: embed_dims 96, 4
-# blocks, 3 heads, 32 groups of 16, 512 points (FPS to 600, then a random
-# 512-subset).
+# pretraining; teacher_seed=0 rebuilds the very network whose features the
+# demo's text-teacher cache holds): class names are the generator's, read
+# from the shape-name file. The demo's image teacher is random too, so the
+# point feature is the text projection alone (feature='text'). Demo trunk:
+# embed_dims 96, 4 blocks, 3 heads, 32 groups of 16, 512 points (FPS to
+# 600, then a random 512-subset).
 #   python tools/test.py configs/recon/zeroshot_modelnet40_demo.py \
 #       work_dirs/demo/epoch_50.pth
 _base_ = ['./zeroshot_modelnet40.py']
@@ -21,6 +22,8 @@ model = dict(
         pretrained=None,
         templates=('A 3D model of a ', ),
         suffixes=('.', )),
+    # The seed of the demo's teacher cache (tools/demo.py).
+    teacher_seed=0,
     feature='text',
     num_points=512,
     fps_points=600,

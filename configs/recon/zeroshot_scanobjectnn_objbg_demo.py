@@ -6,8 +6,9 @@
 # zeroshot_scanobjectnn_objbg.py (0.1, used only by feature='full').
 #
 # The generated scans of each ScanObjectNN label are one generated class
-# (the written folder's README.txt): the prompts name that class, the word
-# the demo teacher was pretrained with, instead of the official texts.
+# (the written folder's README.txt): the prompts name that class (the first
+# word of the caption the demo teacher was pretrained with, e.g. 'sphere'
+# for 'sphere,ball'), instead of the official texts.
 #   python tools/test.py configs/recon/zeroshot_scanobjectnn_objbg_demo.py \
 #       work_dirs/demo/epoch_50.pth
 _base_ = ['./zeroshot_modelnet40_demo.py']
