@@ -26,7 +26,7 @@ from recon3d.models.teachers import (IMAGENET_MEAN, IMAGENET_STD,
                                      OpenCLIPImageTeacher, OpenCLIPTextTeacher,
                                      TimmImageTeacher, load_weights_file,
                                      register_tiny_clip)
-from recon3d.registry import TEACHERS
+from recon3d.registry import MODELS, TEACHERS
 from recon3d.utils import find_missing_inputs
 
 TINY_VIT = dict(embed_dim=32, depth=1, num_heads=2, img_size=32, patch_size=8)
@@ -644,3 +644,41 @@ def test_files_of_quick_gelu_tags(tmp_path):
     ]
     assert all(file_of_quick_gelu_tag('ViT-B-32', str(p)) for p in quick)
     assert not any(file_of_quick_gelu_tag('ViT-B-32', str(p)) for p in gelu)
+
+
+def _frozen_state(teacher):
+    return {f'{name}.{k}': v for name, module in teacher._frozen.items()
+            for k, v in module.state_dict().items()}
+
+
+def test_random_teachers_are_the_same_network_wherever_built():
+    """A model's random live teachers are drawn from seed 0 whatever the
+    global seed, as the caches and the zero-shot model build theirs, and
+    building them leaves the global random state alone."""
+    from recon3d.models.teachers import build_teacher
+    register_tiny_clip()
+    text = dict(type='OpenCLIPTextTeacher', model_name=TINY_CLIP_NAME,
+                pretrained=None)
+    cfg = dict(
+        type='ReCon',
+        arch=dict(embed_dims=32, depth=1, num_heads=2),
+        backbone=dict(type='PointTransformer', num_group=8, group_size=8),
+        neck=dict(type='ReConNeck'),
+        decoder=dict(type='PointMAEDecoder', depth=1),
+        rec_head=dict(type='ReconstructionHead'),
+        text_teacher=text,
+        text_head=dict(type='DistillHead'))
+    before = torch.get_rng_state()
+    reference = _frozen_state(build_teacher(text))
+    assert torch.equal(before, torch.get_rng_state())
+    for seed in (1, 7):
+        torch.manual_seed(seed)
+        model = MODELS.build(cfg)
+        state = _frozen_state(model.text_teacher)
+        assert state.keys() == reference.keys()
+        for k, v in state.items():
+            assert torch.equal(v, reference[k]), k
+    torch.manual_seed(3)
+    other = MODELS.build(dict(cfg, teacher_seed=None))
+    assert any(not torch.equal(v, reference[k])
+               for k, v in _frozen_state(other.text_teacher).items())

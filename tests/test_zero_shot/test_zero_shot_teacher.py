@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from recon3d.models.algorithms.zero_shot_classifier import build_seeded
+from recon3d.models.teachers import build_teacher
 from recon3d.models.teachers import CachedTeacher, build_teacher_cache
 from recon3d.registry import MODELS
 from recon3d.testing import tiny_classifier_overrides
@@ -64,7 +64,7 @@ def test_teacher_seed_leaves_the_global_random_state(demo_cache):
     _, cfg = demo_cache
     torch.manual_seed(5)
     state = torch.get_rng_state()
-    teacher = build_seeded(cfg.model.text_teacher, 0)
+    teacher = build_teacher(cfg.model.text_teacher, 0)
     assert torch.equal(torch.get_rng_state(), state)
     prompts = ['A 3D model of a chair.']
     # Drawn from the global state, the teacher is another random network.

@@ -4,9 +4,10 @@ from typing import Dict, List, Optional, Union
 import torch
 from mmengine.model import BaseModel
 
-from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS, TEACHERS
+from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS
 from recon3d.structures import ReConTokens, ReconDataSample
 from ..utils import gather_groups, mask_indices
+from ..teachers.builder import build_teacher
 from ..utils.arch import arch_parts, link_parts
 
 
@@ -72,6 +73,10 @@ class ReCon(BaseModel):
         smc_head (dict, optional): ``ContrastiveHead`` (uses category texts).
         data_preprocessor (dict, optional): Defaults to
             ``PointDataPreprocessor``.
+        teacher_seed (int, optional): Seed of the teachers' random init
+            (:func:`~recon3d.models.teachers.build_teacher`): teachers with
+            random weights are then the networks the teacher caches and the
+            zero-shot model build. Defaults to 0.
     """
 
     def __init__(self,
@@ -85,7 +90,8 @@ class ReCon(BaseModel):
                  text_head: Optional[dict] = None,
                  smc_head: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
-                 arch: Union[str, dict] = 'base') -> None:
+                 arch: Union[str, dict] = 'base',
+                 teacher_seed: Optional[int] = 0) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='PointDataPreprocessor')
         super().__init__(data_preprocessor=data_preprocessor)
@@ -115,7 +121,7 @@ class ReCon(BaseModel):
                 setattr(self, f'{modality}_teacher', None)
                 setattr(self, f'{modality}_head', None)
                 continue
-            teacher = TEACHERS.build(teacher_cfg)
+            teacher = build_teacher(teacher_cfg, teacher_seed)
             head_cfg = dict(head_cfg)
             head_cfg.setdefault('out_channels', teacher.out_channels)
             head_cfg.setdefault('modality', modality)

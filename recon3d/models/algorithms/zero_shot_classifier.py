@@ -6,8 +6,9 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 
 from recon3d.ops import farthest_point_sample, index_points
-from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS, TEACHERS
+from recon3d.registry import BACKBONES, HEADS, MODELS, NECKS
 from recon3d.structures import ReConTokens, ReconDataSample
+from ..teachers.builder import build_teacher
 from ..utils.arch import arch_parts
 
 #: Point features: ``full`` = ratio·text + image, or one projection alone.
@@ -30,17 +31,6 @@ class ZeroShotTeacherError(RuntimeError):
 
 def _teacher_error(err: Exception) -> ZeroShotTeacherError:
     return ZeroShotTeacherError(f'{err}\n{TEACHER_HINT}')
-
-
-def build_seeded(cfg: dict, seed: Optional[int]) -> torch.nn.Module:
-    """Build a teacher whose random init is drawn after
-    ``torch.manual_seed(seed)``, as the teacher caches build theirs, without
-    changing the global random state (``seed=None``: drawn from it)."""
-    if seed is None:
-        return TEACHERS.build(cfg)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return TEACHERS.build(cfg)
 
 
 @MODELS.register_module()
@@ -152,7 +142,7 @@ class ZeroShotClassifier(BaseModel):
         cfgs['neck'].setdefault('stop_grad', False)
         self.neck = NECKS.build(cfgs['neck'])
         try:
-            self.text_teacher = build_seeded(text_teacher, teacher_seed)
+            self.text_teacher = build_teacher(text_teacher, teacher_seed)
         except (OSError, RuntimeError, KeyError, ValueError) as err:
             raise _teacher_error(err) from err
         width = self.text_teacher.out_channels

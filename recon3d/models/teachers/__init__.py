@@ -1,5 +1,6 @@
 from .base import (IMAGENET_MEAN, IMAGENET_STD, BaseTeacher, load_weights_file,
                    preprocess_images)
+from .builder import TEACHER_SEED, build_teacher
 from .cache_builder import (build_teacher_cache, cache_dataset,
                             write_teacher_cache)
 from .cache_config import (build_config_caches, cached_teachers,
@@ -16,7 +17,7 @@ from .timm_teacher import (IN21K_VIT_B16_URL, TIMM_TEACHER_TAGS,
 from .tiny import TINY_CLIP_CONFIG, TINY_CLIP_NAME, register_tiny_clip
 
 __all__ = [
-    'BaseTeacher', 'OpenCLIPTextTeacher', 'OpenCLIPImageTeacher',
+    'BaseTeacher', 'build_teacher', 'TEACHER_SEED', 'OpenCLIPTextTeacher', 'OpenCLIPImageTeacher',
     'TimmImageTeacher', 'register_tiny_clip', 'TINY_CLIP_NAME',
     'TINY_CLIP_CONFIG', 'PROMPT_PREFIXES', 'PROMPT_SUFFIXES', 'IMAGENET_MEAN',
     'IMAGENET_STD', 'IN21K_VIT_B16_URL', 'TIMM_TEACHER_TAGS',

@@ -26,7 +26,8 @@ import torch
 from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import print_log
 
-from recon3d.registry import DATASETS, TEACHERS, TRANSFORMS
+from recon3d.registry import DATASETS, TRANSFORMS
+from .builder import TEACHER_SEED, build_teacher
 from .cache_format import (BUILD_FILE, FEATURES_FILE, INDEX_FILE, cache_spec,
                            dataset_keys, features_dtype, seed_view,
                            spec_of_index, write_json_atomic)
@@ -185,8 +186,9 @@ def build_teacher_cache(cached_cfg: dict,
     if index is not None:
         print_log(f'teacher cache {cache} is up to date', logger='current')
         return index
-    torch.manual_seed(spec['weights'].get('seed', 0))
-    teacher = TEACHERS.build(copy.deepcopy(cached_cfg['teacher'])).to(device)
+    teacher = build_teacher(copy.deepcopy(cached_cfg['teacher']),
+                            spec['weights'].get('seed', TEACHER_SEED))
+    teacher = teacher.to(device)
     variants = spec['views'] if modality == 'img' else teacher.num_prompts
     build = dict(
         spec,
