@@ -11,6 +11,9 @@ except ImportError:  # numba missing or broken: the torch loop still works
 _NATIVE_DTYPES = (torch.float32, torch.float64)
 
 
+# Run eagerly under torch.compile: a sequential loop (numba kernel or one
+# small step per pick) that a graph cannot hold.
+@torch.compiler.disable
 def farthest_point_sample(xyz: torch.Tensor,
                           num: int,
                           random_start: bool = False,

@@ -18,6 +18,9 @@ def square_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a.unsqueeze(2) - b.unsqueeze(1)).square().sum(-1)
 
 
+# Run eagerly under torch.compile: a sequential loop (numba kernel or one
+# small step per pick) that a graph cannot hold.
+@torch.compiler.disable
 def knn(query: torch.Tensor,
         ref: torch.Tensor,
         k: int,
