@@ -497,12 +497,25 @@ def run_block(lines: List[str], sandbox: str) -> None:
         argv = shlex.split(line, comments=True)
         if not_run_reason(line):
             continue
+        env = {}  # leading VAR=value assignments, e.g. OMP_NUM_THREADS=1
+        while argv and re.fullmatch(r'[A-Z_][A-Z0-9_]*=\S*', argv[0]):
+            name, value = argv.pop(0).split('=', 1)
+            env[name] = value
         if argv[:1] == ['recon3d'] or argv[:2] and argv[0] == 'python' \
                 and argv[1].startswith('tools/'):
             flush()
             short = shortened(argv)
             if shlex.join(short) not in _DONE:
-                run_python(short)
+                saved = {k: os.environ.get(k) for k in env}
+                os.environ.update(env)
+                try:
+                    run_python(short)
+                finally:
+                    for k, v in saved.items():
+                        if v is None:
+                            os.environ.pop(k)
+                        else:
+                            os.environ[k] = v
                 _DONE.add(shlex.join(short))
                 if argv[:2] == ['python', 'tools/train.py']:
                     check_resolved(argv, short)
