@@ -43,6 +43,11 @@ def build_train_config(args: argparse.Namespace) -> 'Config':
         cfg.work_dir = osp.join('work_dirs', rel)
     if args.amp:
         setup_amp(cfg)
+    if getattr(args, 'compile', False):
+        hooks = list(cfg.get('custom_hooks') or [])
+        if not any(h.get('type') == 'CompileHook' for h in hooks):
+            hooks.append(dict(type='CompileHook'))
+        cfg.custom_hooks = hooks
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

@@ -45,6 +45,11 @@ def train_parser() -> argparse.ArgumentParser:
         help='mixed precision: AmpOptimWrapper on GPU, bfloat16 autocast '
         'on CPU')
     parser.add_argument(
+        '--compile',
+        action='store_true',
+        help='torch.compile the student (backbone, neck, decoder; '
+        'CompileHook) before training')
+    parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
         help='scale the lr by total batch size / '

@@ -1,4 +1,5 @@
 from .checkpoint_hook import AtomicCheckpointHook
+from .compile_hook import CompileHook
 from .epoch_seed_hook import EpochSeedHook
 from .non_finite_hook import NonFiniteCheckHook
 from .part_seg_vis_hook import PartSegVisHook
@@ -12,5 +13,5 @@ __all__ = [
     'EpochSeedHook', 'PreciseBNHook', 'ReconstructionVisHook',
     'RichProgressHook', 'ZeroShotClassesHook', 'PartSegVisHook',
     'AtomicCheckpointHook', 'NonFiniteCheckHook', 'RunChecksHook',
-    'resume_checkpoint', 'check_loaders'
+    'resume_checkpoint', 'check_loaders', 'CompileHook'
 ]
