@@ -92,7 +92,9 @@ def train(argv: Optional[Sequence[str]] = None) -> 'Runner':
 
     from recon3d.engine import check_loaders, resume_checkpoint
     from recon3d.utils import find_missing_inputs, register_all_modules
+    from recon3d.utils.malloc import keep_freed_memory
     register_all_modules()
+    keep_freed_memory()  # no page faults on each step's large tensors
     cfg = build_train_config(args)
     missing = find_missing_inputs(cfg)
     if missing:

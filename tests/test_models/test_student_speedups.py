@@ -133,3 +133,20 @@ def test_drawn_mask_path_uses_ratio():
     out = bb(torch.randn(3, 64, 3), mask=True)
     assert out.tokens.shape == (3, 8 - 4, 32)
     assert out.mask.sum(1).tolist() == [4, 4, 4]
+
+
+def test_gram_and_first_layer_gradients():
+    """The two hand-written backward passes of the patch embedding."""
+    from recon3d.models.utils.patch_embed import _first_pointwise, _Gram
+    h = torch.randn(50, 6, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(_Gram.apply, (h, ))
+    conv = torch.nn.Conv1d(3, 8, 1).double()
+    x = torch.randn(2, 5, 7, 3, dtype=torch.float64)
+    out = _first_pointwise(conv, x)
+    ref = conv(x.reshape(-1, 3, 1)).reshape(2, 5, 7, 8)
+    torch.testing.assert_close(out, ref, rtol=0, atol=1e-12)
+    g = torch.randn_like(out)
+    grads = torch.autograd.grad(out, (conv.weight, conv.bias), g)
+    refs = torch.autograd.grad(ref, (conv.weight, conv.bias), g)
+    for a, b in zip(grads, refs):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12)

@@ -150,7 +150,9 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         compare_variants, count_params, fill_defaults, make_batch,
         print_compare, print_point_ops, print_report)
     from recon3d.utils.benchmark.report import device_name
+    from recon3d.utils.malloc import keep_freed_memory
     register_all_modules()
+    malloc_tuned = keep_freed_memory()  # as tools/train.py
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
@@ -162,6 +164,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         device_name=device_name(device),
         torch=torch.__version__,
         num_threads=torch.get_num_threads(),
+        malloc_tuned=malloc_tuned,
         batch_size=args.batch_size,
         num_points=args.num_points,
         img_size=args.img_size,

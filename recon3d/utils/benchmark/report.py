@@ -27,6 +27,12 @@ def _memory_text(memory: Dict[str, Any]) -> str:
     return text
 
 
+def _malloc(results: Dict[str, Any]) -> str:
+    """How glibc malloc was set (:mod:`recon3d.utils.malloc`)."""
+    return 'keeps freed memory' if results.get('malloc_tuned') \
+        else 'default'
+
+
 def print_report(results: Dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -36,7 +42,8 @@ def print_report(results: Dict[str, Any]) -> None:
     console.print(
         f"[bold]{results['config']}[/bold]\n"
         f"device {results['device']} ({results['device_name']}), torch "
-        f"{results['torch']}, threads {results['num_threads']}, amp {amp}\n"
+        f"{results['torch']}, threads {results['num_threads']}, amp {amp}, "
+        f"malloc {_malloc(results)}\n"
         f"batch {results['batch_size']} × {results['num_points']} points "
         f"(images {results['img_size']}²), iters {results['iters']} after "
         f"warmup {results['warmup']}\n"
@@ -86,7 +93,8 @@ def print_compare(results: Dict[str, Any]) -> None:
         f"\n[bold]compare[/bold] ({results['config']}, batch "
         f"{results['batch_size']} × {results['num_points']} points, "
         f"{results['iters']} interleaved steps per variant, device "
-        f"{results['device']}, threads {results['num_threads']})")
+        f"{results['device']}, threads {results['num_threads']}, malloc "
+        f"{_malloc(results)})")
     table = Table()
     for name in ('variant', 'samples/s', 'ms/step', '× first'):
         table.add_column(name, justify='left' if name == 'variant'
