@@ -1,4 +1,5 @@
 """Config adjustments that tools apply before building a Runner."""
+import logging
 import os
 
 import torch
@@ -22,8 +23,14 @@ def setup_amp(cfg: Config) -> None:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.loss_scale = 'dynamic'
     else:
+        from recon3d.utils.device import bf16_support
+        native, note = bf16_support(torch.device('cpu'))
         print_log('--amp on CPU: training under bfloat16 autocast '
                   '(CPUAutocastOptimWrapper)', logger='current')
+        if not native:
+            print_log(f'--amp: {note}, so slower than float32 here; it pays '
+                      'on CUDA or CPUs with AVX512-BF16/AMX',
+                      logger='current', level=logging.WARNING)
         cfg.optim_wrapper.type = 'CPUAutocastOptimWrapper'
         cfg.optim_wrapper.dtype = 'bfloat16'
 

@@ -9,6 +9,10 @@ def _mask_from_order(order: torch.Tensor, num_mask: int) -> torch.Tensor:
     return mask.scatter_(1, order[:, :num_mask], True)
 
 
+# The masks are drawn eagerly under torch.compile: a tiny random draw, and
+# torch 2.14's tracer fails on `torch.rand` with a symbolic batch size (once
+# a second batch size has made the compiled student's shapes dynamic).
+@torch.compiler.disable
 def random_mask(batch_size: int,
                 num_group: int,
                 ratio: float,
@@ -31,6 +35,7 @@ def random_mask(batch_size: int,
     return _mask_from_order(noise.argsort(1), int(ratio * num_group))
 
 
+@torch.compiler.disable
 def block_mask(center: torch.Tensor,
                ratio: float,
                generator: torch.Generator = None) -> torch.Tensor:

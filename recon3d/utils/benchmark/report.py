@@ -27,6 +27,15 @@ def _memory_text(memory: Dict[str, Any]) -> str:
     return text
 
 
+def _console():
+    """A rich console; written to a file or a pipe, wide enough for the
+    tables (rich would wrap them at 80 columns)."""
+    from rich.console import Console
+    console = Console()
+    return console if console.is_terminal else Console(
+        width=max(console.width, 200))
+
+
 def _malloc(results: Dict[str, Any]) -> str:
     """How glibc malloc was set (:mod:`recon3d.utils.malloc`)."""
     return 'keeps freed memory' if results.get('malloc_tuned') \
@@ -34,9 +43,8 @@ def _malloc(results: Dict[str, Any]) -> str:
 
 
 def print_report(results: Dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
-    console = Console()
+    console = _console()
     params = results['params']
     amp = results['amp_dtype'] or 'off (float32)'
     console.print(
@@ -85,9 +93,8 @@ COMPARE_GROUPS = ('teachers', 'grouping', 'patch embedding', 'encoder',
 def print_compare(results: Dict[str, Any]) -> None:
     """The ``--compare`` table: samples/s, ratio to the first row, shares
     of the step (%) per stage group."""
-    from rich.console import Console
     from rich.table import Table
-    console = Console()
+    console = _console()
     comp = results['compare']
     console.print(
         f"\n[bold]compare[/bold] ({results['config']}, batch "
@@ -122,7 +129,6 @@ def print_compare(results: Dict[str, Any]) -> None:
 
 def print_point_ops(results: Dict[str, Any]) -> None:
     """FPS and kNN timed alone."""
-    from rich.console import Console
     from rich.table import Table
     table = Table(title='point ops alone')
     for name in ('op', 'size', 'backend', 'min ms', 'median ms'):
@@ -130,4 +136,4 @@ def print_point_ops(results: Dict[str, Any]) -> None:
     for row in results['point_ops']:
         table.add_row(row['op'], row['size'], row['backend'],
                       f"{row['min_ms']:.1f}", f"{row['median_ms']:.1f}")
-    Console().print(table)
+    _console().print(table)
